@@ -1,0 +1,244 @@
+"""A long-lived child process that runs the process function, one video at a time.
+
+Why a sandbox per worker slot: a segfault in a native decoder, a hang, or a memory blow-up inside
+user code must fail that one video, not the pool. The slot (a thread in the local executor, a task
+on a Dask or Ray worker) sends the child one task and waits with a deadline; a dead child means
+``worker_crashed`` (with the signal), a missed deadline means kill + ``timeout``, RSS past the cap
+means kill + ``memory_limit``; the child is then respawned. Because the engine around the slot never
+sees the crash, every engine fails a bad video the same way.
+
+Run as ``python -m batchproc._sandbox_main FD``: a fresh interpreter (not fork) so no driver threads or
+locks are inherited, and user scripts without a ``__main__`` guard are never re-executed.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from multiprocessing.connection import Connection
+from typing import Any
+
+import cloudpickle
+
+from .errors import MEMORY_LIMIT, TIMEOUT, WORKER_CRASHED
+from .manifest import Task
+from .worker import JobSpec, Outcome, run_task
+
+START_TIMEOUT_S = 300.0
+POLL_S = 0.05
+
+
+class SandboxStartError(RuntimeError):
+    pass
+
+
+def _die_with_parent() -> None:
+    """Linux: have the kernel SIGKILL this child when the driver dies, even by kill -9."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _signal_name(returncode: int | None) -> str:
+    if returncode is None:
+        return "unknown"
+    if returncode < 0:
+        try:
+            return signal.Signals(-returncode).name
+        except ValueError:
+            return f"signal {-returncode}"
+    return f"exit code {returncode}"
+
+
+def child_main(fd: int) -> None:
+    _die_with_parent()
+    conn = Connection(fd)
+    job: JobSpec = cloudpickle.loads(conn.recv_bytes())
+    _cap_threads(job.threads)
+    setup_error = None
+    if job.setup is not None:
+        try:
+            job.setup()
+        except Exception as e:  # noqa: BLE001 - reported on every task this sandbox receives
+            setup_error = f"setup hook failed: {type(e).__name__}: {e}"
+    conn.send(("ready", os.getpid(), setup_error))
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg[0] == "stop":
+            return
+        outcome = run_task(job, msg[1], setup_error)
+        try:
+            conn.send(outcome)
+        except (BrokenPipeError, OSError):
+            return
+
+
+def _cap_threads(threads: int) -> None:
+    try:
+        import cv2
+
+        cv2.setNumThreads(max(1, threads))
+    except ImportError:
+        pass
+
+
+def thread_env(threads: int) -> dict[str, str]:
+    """Environment that caps native thread pools (BLAS, OpenMP, TFLite/XNNPACK) per sandbox."""
+    env = dict(os.environ)
+    n = str(max(1, threads))
+    for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS"):
+        env[k] = n
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("GLOG_minloglevel", "2")
+    return env
+
+
+class Sandbox:
+    """The driver-side handle of one sandbox child."""
+
+    def __init__(self, job_bytes: bytes, threads: int = 1, timeout_s: float | None = None,
+                 max_memory_mb: float | None = None, recycle_every: int = 1000):
+        self.job_bytes = job_bytes
+        self.threads = threads
+        self.timeout_s = timeout_s
+        self.max_memory_mb = max_memory_mb
+        self.recycle_every = max(1, recycle_every)
+        self.proc: subprocess.Popen | None = None
+        self.conn: Connection | None = None
+        self.served = 0
+        self.setup_error: str | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> None:
+        parent, child = socket.socketpair()
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "batchproc._sandbox_main", str(child.fileno())],
+                pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL, stdout=sys.stderr.fileno(),
+                env=thread_env(self.threads), close_fds=True,
+            )
+        finally:
+            child.close()
+        self.conn = Connection(os.dup(parent.fileno()))
+        parent.close()
+        self.served = 0
+        try:
+            self.conn.send_bytes(self.job_bytes)
+            if not self._wait_readable(START_TIMEOUT_S):
+                raise SandboxStartError("the worker process did not start within "
+                                        f"{START_TIMEOUT_S:.0f} s ({_signal_name(self.proc.poll())})")
+            _, _pid, self.setup_error = self.conn.recv()
+        except (EOFError, OSError) as e:
+            rc = self.proc.wait(timeout=5) if self.proc else None
+            self.kill()
+            raise SandboxStartError(f"the worker process died while starting ({_signal_name(rc)}): {e}") from None
+
+    def _wait_readable(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.conn.poll(POLL_S):
+                return True
+            if self.proc.poll() is not None:
+                return self.conn.poll(0)
+        return False
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            try:
+                self.proc.kill()
+            except OSError:
+                pass
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+        if self.conn is not None:
+            self.conn.close()
+        self.proc, self.conn = None, None
+
+    def close(self) -> None:
+        if self.alive() and self.conn is not None:
+            try:
+                self.conn.send(("stop",))
+                self.proc.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        self.kill()
+
+    def rss_mb(self) -> float:
+        try:
+            with open(f"/proc/{self.proc.pid}/statm") as f:
+                return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+        except (OSError, AttributeError, ValueError, IndexError):
+            return 0.0
+
+    # -- one task ----------------------------------------------------------------------------
+    def run(self, task: Task, cancelled: Any = None) -> Outcome | None:
+        """Run one task. Returns None only if ``cancelled`` (an Event) was set while waiting."""
+        if not self.alive():
+            self.kill()
+            try:
+                self.start()
+            except SandboxStartError as e:
+                return Outcome.failure(task, WORKER_CRASHED, str(e))
+        t0 = time.monotonic()
+        try:
+            self.conn.send(("task", task))
+        except OSError:
+            rc = self.proc.poll()
+            self.kill()
+            return Outcome.failure(task, WORKER_CRASHED, f"the worker process died ({_signal_name(rc)})")
+        deadline = t0 + self.timeout_s if self.timeout_s else None
+        peak = 0.0
+        while True:
+            try:
+                ready = self.conn.poll(POLL_S)
+            except OSError:
+                ready = True
+            if ready:
+                try:
+                    outcome: Outcome = self.conn.recv()
+                except (EOFError, OSError):
+                    rc = self.proc.wait(timeout=10) if self.proc else None
+                    self.kill()
+                    return Outcome.failure(task, WORKER_CRASHED, f"the worker process died while processing this video "
+                                           f"({_signal_name(rc)})", elapsed_s=time.monotonic() - t0)
+                self.served += 1
+                if self.served >= self.recycle_every or (self.max_memory_mb and self.rss_mb() > self.max_memory_mb):
+                    self.close()  # a fresh process releases fragmented or leaked memory
+                return outcome
+            now = time.monotonic()
+            if self.proc.poll() is not None and not self.conn.poll(0):
+                rc = self.proc.returncode
+                self.kill()
+                return Outcome.failure(task, WORKER_CRASHED, f"the worker process died while processing this video "
+                                       f"({_signal_name(rc)})", elapsed_s=now - t0)
+            if cancelled is not None and cancelled.is_set():
+                self.kill()
+                return None
+            if deadline is not None and now > deadline:
+                self.kill()
+                return Outcome.failure(task, TIMEOUT, f"timed out after {self.timeout_s:g} s; the worker was killed",
+                                       elapsed_s=now - t0)
+            if self.max_memory_mb:
+                rss = self.rss_mb()
+                peak = max(peak, rss)
+                if rss > self.max_memory_mb:
+                    self.kill()
+                    return Outcome.failure(task, MEMORY_LIMIT, f"worker memory reached {rss:.0f} MB, over the "
+                                           f"{self.max_memory_mb:g} MB limit; the worker was killed",
+                                           elapsed_s=now - t0, peak_rss_mb=rss)
+
