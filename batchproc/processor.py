@@ -166,6 +166,7 @@ class BatchVideoProcessor:
             state.status = "interrupted" if stats.interrupted else "finished"
             t_fin = time.perf_counter()
             sink.finalize(stats)
+            _run_finalize_hook(spec, cfg.output_dir)
             stats.timings["finalize_s"] = time.perf_counter() - t_fin
             if sink.commit_seconds:
                 stats.timings["commit_s"] = sum(sink.commit_seconds)
@@ -182,6 +183,17 @@ class BatchVideoProcessor:
             if cfg.limit is not None and t.index >= cfg.limit:
                 return
             yield t
+
+
+def _run_finalize_hook(spec: FnSpec, output_dir: Path) -> None:
+    """A function may build run-level tables from all its results (fitness: segments and poses)."""
+    hook = getattr(spec.fn, "finalize", None)
+    if hook is None:
+        return
+    try:
+        hook(output_dir, ResultsView(output_dir / "results.parquet"))
+    except Exception as e:  # noqa: BLE001 - the per-video outputs are already safe; report and go on
+        log.error("%s: writing the run-level tables failed: %s: %s", spec.name, type(e).__name__, e)
 
 
 def _asdict(fp: Fingerprint) -> dict[str, Any]:
