@@ -59,7 +59,7 @@ class LocalExecutor:
                 if outcome is None:  # aborted: not a failure of the video
                     break
                 out.put(outcome)
-        except BaseException as e:  # noqa: BLE001 - surface engine bugs in the driver, not silently
+        except BaseException as e:  # noqa: BLE001 - init errors and engine bugs surface in the driver
             out.put(e)
         finally:
             sb.close()

@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterator
 from . import __version__
 from .checkpoint import Checkpoint, CheckpointState, Fingerprint, RunLock
 from .config import DecordConfig, RunConfig, threads_per_worker
+from .errors import ConfigError
 from .executor import make_executor
 from .fns.registry import FnSpec, resolve
 from .manifest import Manifest, Task
@@ -145,7 +146,8 @@ class BatchVideoProcessor:
         progress = _progress(todo, cfg.show_progress)
         try:
             with _StopSignals(executor.stop, executor.abort, cfg.grace_s) as signals:
-                for outcome in executor.run(plan):
+                outcomes = _config_errors_as_batchproc(executor.run(plan))
+                for outcome in outcomes:
                     sink.add(outcome)
                     stats.record(outcome.status, outcome.elapsed_s, outcome.decode_s, outcome.peak_rss_mb)
                     if outcome.status != "ok":
@@ -183,6 +185,16 @@ class BatchVideoProcessor:
             if cfg.limit is not None and t.index >= cfg.limit:
                 return
             yield t
+
+
+def _config_errors_as_batchproc(outcomes: Iterator) -> Iterator:
+    """A process function no worker can load stops the run with exit 2 (what finished is kept)."""
+    from .sandbox import SandboxInitError
+
+    try:
+        yield from outcomes
+    except SandboxInitError as e:
+        raise ConfigError(str(e)) from None
 
 
 def _run_finalize_hook(spec: FnSpec, output_dir: Path) -> None:

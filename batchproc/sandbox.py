@@ -35,6 +35,11 @@ class SandboxStartError(RuntimeError):
     pass
 
 
+class SandboxInitError(SandboxStartError):
+    """The job cannot even be loaded in a worker (e.g. its module is not importable): no video can
+    succeed, so the run stops instead of failing every row the same way."""
+
+
 def _die_with_parent() -> None:
     """Linux: have the kernel SIGKILL this child when the driver dies, even by kill -9."""
     try:
@@ -60,7 +65,14 @@ def _signal_name(returncode: int | None) -> str:
 def child_main(fd: int) -> None:
     _die_with_parent()
     conn = Connection(fd)
-    job: JobSpec = cloudpickle.loads(conn.recv_bytes())
+    # The driver's import path first, so functions defined in its scripts and test modules unpickle here.
+    driver_path = conn.recv()
+    sys.path[:] = driver_path + [p for p in sys.path if p not in driver_path]
+    try:
+        job: JobSpec = cloudpickle.loads(conn.recv_bytes())
+    except Exception as e:  # noqa: BLE001 - reported to the driver as a configuration error
+        conn.send(("init_error", f"the process function cannot be loaded in a worker process: {type(e).__name__}: {e}"))
+        return
     _cap_threads(job.threads)
     setup_error = None
     if job.setup is not None:
@@ -133,11 +145,16 @@ class Sandbox:
         parent.close()
         self.served = 0
         try:
+            self.conn.send(list(sys.path))
             self.conn.send_bytes(self.job_bytes)
             if not self._wait_readable(START_TIMEOUT_S):
                 raise SandboxStartError("the worker process did not start within "
                                         f"{START_TIMEOUT_S:.0f} s ({_signal_name(self.proc.poll())})")
-            _, _pid, self.setup_error = self.conn.recv()
+            reply = self.conn.recv()
+            if reply[0] == "init_error":
+                self.kill()
+                raise SandboxInitError(reply[1])
+            _, _pid, self.setup_error = reply
         except (EOFError, OSError) as e:
             rc = self.proc.wait(timeout=5) if self.proc else None
             self.kill()
@@ -192,6 +209,8 @@ class Sandbox:
             self.kill()
             try:
                 self.start()
+            except SandboxInitError:
+                raise
             except SandboxStartError as e:
                 return Outcome.failure(task, WORKER_CRASHED, str(e))
         t0 = time.monotonic()
