@@ -39,9 +39,9 @@ def write_csv(path: Path, rows: list[dict], columns: list[str] | None = None) ->
     return path
 
 
-def run_cli(*args: str, timeout: float = 300, **kw) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.run([*BATCHPROC, *map(str, args)], capture_output=True, text=True, timeout=timeout, env=env, **kw)
+def run_cli(*args: str, timeout: float = 300, env: dict | None = None) -> subprocess.CompletedProcess:
+    env = env or {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.run([*BATCHPROC, *map(str, args)], capture_output=True, text=True, timeout=timeout, env=env)
 
 
 @pytest.fixture(scope="session")
