@@ -141,29 +141,29 @@ class BatchVideoProcessor:
                       threads_per_worker(cfg.num_workers, self.config.num_threads), spec.setup)
         executor = make_executor(job, cfg)
         plan: Iterator[Task] = (t for t in self._considered(manifest, cfg) if not sink.is_done(t.video_id, cfg.retry_failed))
-        t0 = time.perf_counter()
-        shown = 0
+        signals = _StopSignals(executor.stop, executor.abort, cfg.grace_s)
         progress = _progress(todo, cfg.show_progress)
+        t0 = time.perf_counter()
+        completed = False
         try:
-            with _StopSignals(executor.stop, executor.abort, cfg.grace_s) as signals:
-                outcomes = _config_errors_as_batchproc(executor.run(plan))
-                for outcome in outcomes:
+            with signals:
+                for outcome in _config_errors_as_batchproc(executor.run(plan)):
                     sink.add(outcome)
                     stats.record(outcome.status, outcome.elapsed_s, outcome.decode_s, outcome.peak_rss_mb)
                     if outcome.status != "ok":
-                        log.debug("%s failed: %s: %s", outcome.video_id, outcome.error_type, outcome.error)
-                        if shown < MAX_FAILURES_ON_STDERR:
-                            _log_failure(outcome, progress)
-                            shown += 1
-                    progress.update(1)
-                    if stats.failed:
+                        # the first failures on stderr too; all of them in run.log
+                        level = logging.WARNING if stats.failed <= MAX_FAILURES_ON_STDERR else logging.DEBUG
+                        log.log(level, "failed %s: %s: %s", outcome.video_id, outcome.error_type, outcome.error)
                         progress.set_postfix_str(f"{stats.failed} failed", refresh=False)
+                    progress.update(1)
+            completed = True
         finally:
+            # Whatever happened, what finished is committed and the outputs are written.
             executor.close()
             progress.close()
             stats.total_time = time.perf_counter() - t0
             stats.videos_per_s = (stats.processed + stats.failed) / stats.total_time if stats.total_time > 0 else 0.0
-            stats.interrupted = signals.signum is not None if "signals" in locals() else True
+            stats.interrupted = signals.signum is not None or not completed
             stats.remaining = todo - stats.processed - stats.failed
             state.status = "interrupted" if stats.interrupted else "finished"
             t_fin = time.perf_counter()
@@ -172,12 +172,11 @@ class BatchVideoProcessor:
             stats.timings["finalize_s"] = time.perf_counter() - t_fin
             if sink.commit_seconds:
                 stats.timings["commit_s"] = sum(sink.commit_seconds)
-        if shown >= MAX_FAILURES_ON_STDERR and stats.failed > shown:
-            log.warning("... %d more failures: see %s", stats.failed - shown, cfg.output_dir / "run.log")
+        if stats.failed > MAX_FAILURES_ON_STDERR:
+            log.warning("... %d more failures: see %s", stats.failed - MAX_FAILURES_ON_STDERR, cfg.output_dir / "run.log")
         log.info(stats.summary_line())
         return {"stats": stats.to_dict(), "results": ResultsView(cfg.output_dir / "results.parquet"),
-                "output_dir": str(cfg.output_dir), "interrupted": stats.interrupted,
-                "signal": signals.signum if "signals" in locals() else None}
+                "output_dir": str(cfg.output_dir), "interrupted": stats.interrupted, "signal": signals.signum}
 
     @staticmethod
     def _considered(manifest: Manifest, cfg: RunConfig) -> Iterator[Task]:
@@ -219,19 +218,6 @@ def _progress(total: int, enabled: bool):
 
     return tqdm(total=total, unit="video", dynamic_ncols=True, file=sys.stderr, disable=not enabled,
                 mininterval=0.5, smoothing=0.1)
-
-
-def _log_failure(outcome, progress) -> None:
-    msg = f"failed {outcome.video_id}: {outcome.error_type}: {outcome.error}"
-    record = logging.LogRecord("batchproc", logging.WARNING, __file__, 0, msg, None, None)
-    for h in log.handlers:
-        if isinstance(h, logging.FileHandler):
-            h.handle(record)
-    if not progress.disable:
-        progress.write(msg, file=sys.stderr)
-    else:
-        for h in logging.getLogger().handlers:
-            h.handle(record)
 
 
 def _attach_run_log(output_dir: Path) -> logging.Handler:

@@ -210,3 +210,42 @@ def average_visibility(poses: np.ndarray, detected: np.ndarray) -> float:
 def empty_poses(n: int) -> dict[str, Any]:
     return {"poses": np.full((n, N_LANDMARKS, 4), np.nan, np.float32),
             "world": np.full((n, N_LANDMARKS, 3), np.nan, np.float32)}
+
+
+def estimate(frames, model: PoseModel, on_frame=None) -> dict[str, np.ndarray]:
+    """Run the model over ``frames`` (objects with ``index``, ``t``, ``image``), in order.
+
+    Returns ``indices`` (int64), ``times`` (float64), ``poses`` (N, 33, 4 float32: x, y in [0, 1] of
+    the image, z, visibility), ``world`` (N, 33, 3 metres, hip-centred) and ``detected`` (bool);
+    frames without a person hold NaN. ``on_frame(t, lm_or_None)`` is called after each frame (the
+    adaptive rate controller listens there).
+    """
+    idx: list[int] = []
+    ts: list[float] = []
+    lms: list[np.ndarray] = []
+    wls: list[np.ndarray] = []
+    det: list[bool] = []
+    nan_lm = np.full((N_LANDMARKS, 4), np.nan, np.float32)
+    nan_w = np.full((N_LANDMARKS, 3), np.nan, np.float32)
+    for fr in frames:
+        out = model.process(fr.image)
+        idx.append(int(fr.index))
+        ts.append(float(fr.t))
+        if out is None:
+            lms.append(nan_lm)
+            wls.append(nan_w)
+            det.append(False)
+        else:
+            lms.append(out[0])
+            wls.append(out[1])
+            det.append(True)
+        if on_frame is not None:
+            on_frame(float(fr.t), out[0] if out is not None else None)
+    n = len(idx)
+    return {
+        "indices": np.asarray(idx, dtype=np.int64),
+        "times": np.asarray(ts, dtype=np.float64),
+        "poses": np.stack(lms) if n else np.zeros((0, N_LANDMARKS, 4), np.float32),
+        "world": np.stack(wls) if n else np.zeros((0, N_LANDMARKS, 3), np.float32),
+        "detected": np.asarray(det, dtype=bool),
+    }
