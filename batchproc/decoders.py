@@ -3,26 +3,48 @@
 Why three: each fails on different files, and the loader hands a file a decoder cannot open to
 the next one before the row fails. PyAV is first by default because it was measured fastest for
 sequential decoding and it exposes packet timestamps and keyframe flags, which give frame-exact
-seeking for sparse access (decode only from the keyframe before each wanted frame).
+sparse access: seek to the keyframe before a wanted frame and decode forward, skipping the
+frames no other frame refers to (see ``PyAVDecoder``).
+
+Every decoder returns frames upright (rotation metadata applied), in RGB, and frame-exact: the
+frame returned for index i is the frame a full sequential decode gives at position i.
+
+Threads: each decoder receives the worker's thread budget (``threads``, from
+``config.threads_per_worker``): PyAV ``thread_count``, decord ``num_threads``, OpenCV
+``CAP_PROP_N_THREADS``. With ``--workers`` equal to the core count that is one decoding thread per
+worker, so decoders never oversubscribe the machine.
+
+GPU: ``DecordConfig(device='gpu')`` tries the decoder's GPU path (PyAV: FFmpeg's CUDA hwaccel;
+decord: ``decord.gpu``). Where it cannot work, the decoder falls back to the CPU and a warning says
+so once per process (``logging.getLogger("batchproc")``).
 """
 from __future__ import annotations
 
 import bisect
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from fractions import Fraction
-from typing import Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from .errors import DECODE_ERROR, VideoError
+from .errors import DECODE_ERROR, UNSUPPORTED_VIDEO, VideoError
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("batchproc")
+
+# A seek (demuxer seek, decoder flush, pipeline refill) costs about this many decoded frames,
+# measured on 720p/1080p H.264 with 1-2 threads (see benchmarks/bench_decode.py). Decoding forward
+# through fewer frames than this is cheaper than jumping.
+SEEK_COST_FRAMES = 8
+
+Convert = Callable[[Any], np.ndarray]  # decoded frame -> array (full RGB or a thumbnail)
 
 
 @dataclass
 class VideoMetadata:
-    """What a video is, read from its container without decoding frames."""
+    """What a video is, read from its container. ``width``/``height`` are the upright (displayed)
+    size; ``rotation`` is the display rotation found in the file (degrees counter-clockwise),
+    already applied to every frame a decoder returns."""
 
     duration: float
     fps: float
@@ -48,6 +70,54 @@ def _rotate(img: np.ndarray, rotation: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(img, k=r // 90))
 
 
+def _right_angle(degrees: float) -> int:
+    """Display rotations are right angles in practice; anything else is rounded to the nearest one."""
+    return int(round(degrees / 90.0)) * 90 % 360
+
+
+def plan_access(targets: Sequence[int], keys: Sequence[int], seek_cost: int = SEEK_COST_FRAMES) -> list[int | None]:
+    """For each target (sorted, unique), the keyframe to seek to before decoding it, or None to
+    decode forward from where the decoder is.
+
+    Why this rule: decoding forward costs one frame per frame between the current position and
+    the target; seeking costs ``seek_cost`` plus the frames from the keyframe to the target. So a
+    seek pays off exactly when the keyframe before the target lies more than ``seek_cost`` frames
+    past the current position. Dense patterns therefore decode sequentially, sparse ones jump.
+    """
+    plan: list[int | None] = []
+    cur: int | None = None
+    for t in targets:
+        k = keys[bisect.bisect_right(keys, t) - 1] if keys and keys[0] <= t else 0
+        plan.append(k if cur is None or t <= cur or k > cur + seek_cost else None)
+        cur = t
+    return plan
+
+
+@dataclass
+class PacketIndex:
+    """Every frame's presentation timestamp (display order) and the keyframe positions, from a
+    demux pass (packets are read, not decoded: ~10 ms per 2000 frames)."""
+
+    pts: list[int]
+    keys: list[int]
+    time_base: Fraction
+    pos_of: dict[int, int] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, pts: Sequence[int], key_pts: Sequence[int], time_base: Fraction) -> "PacketIndex":
+        ordered = sorted(pts)
+        pos_of = {p: i for i, p in enumerate(ordered)}
+        keys = sorted(pos_of[p] for p in key_pts if p in pos_of) or [0]
+        return cls(ordered, keys, time_base, pos_of)
+
+    def __len__(self) -> int:
+        return len(self.pts)
+
+    def time(self, pos: int) -> float:
+        """Seconds from the first frame: exact for variable frame rate files."""
+        return float((self.pts[pos] - self.pts[0]) * self.time_base)
+
+
 class Decoder:
     """One open video. ``iter_frames`` yields (index, timestamp_s, rgb) for sorted unique indices."""
 
@@ -60,35 +130,111 @@ class Decoder:
         fps = self.metadata().fps or 1.0
         return [i / fps for i in indices]
 
+    def keyframes(self) -> list[int]:
+        """Positions of the keyframes, where decoding can start cheaply ([] when unknown)."""
+        return []
+
     def iter_frames(self, indices: Sequence[int]) -> Iterator[tuple[int, float, np.ndarray]]:
         raise NotImplementedError
+
+    def iter_thumbnails(self, indices: Sequence[int], size: tuple[int, int]) -> Iterator[tuple[int, float, np.ndarray]]:
+        """Small RGB frames (``size`` = width, height) for change analysis; decoders that can scale
+        while converting override this to skip the full-size RGB frame."""
+        import cv2
+
+        for i, ts, img in self.iter_frames(indices):
+            yield i, ts, cv2.resize(img, size, interpolation=cv2.INTER_AREA)
 
     def close(self) -> None:
         pass
 
 
+def _check_range(targets: Sequence[int], n: int) -> None:
+    bad = [t for t in targets if t < 0 or t >= n]
+    if bad:
+        raise VideoError(DECODE_ERROR, f"frame index {bad[0]} is out of range (the video has {n} frames)")
+
+
+# -- GPU ---------------------------------------------------------------------------------------
+class GpuUnavailable(Exception):
+    """A decoder's GPU path cannot be used here (no device, no driver, not compiled in)."""
+
+
+@dataclass
+class _GpuState:
+    """Per process: whether a GPU decode ever worked, and which decoders' GPU paths are known broken."""
+
+    worked: bool = False
+    broken: dict[str, str] = field(default_factory=dict)
+    warned: bool = False
+
+
+_GPU = _GpuState()
+
+
+def _gpu_fell_back(name: str, reason: str) -> None:
+    """The GPU path failed but the CPU opened the file: the GPU, not the file, is the problem.
+
+    Until a GPU decode has worked in this process, that marks the decoder's GPU path broken (no
+    retry cost on the next file) and warns once; afterwards it is a per-file fallback (debug log).
+    """
+    if _GPU.worked:
+        log.debug("GPU decode failed for one file with %s (%s); decoded on CPU", name, reason)
+        return
+    _GPU.broken[name] = reason
+    if not _GPU.warned:
+        _GPU.warned = True
+        log.warning("DecordConfig(device='gpu'): no working GPU decoder (%s: %s); decoding on CPU instead. "
+                    "This is said once per process.", name, reason)
+
+
+def _gpu_reason(e: BaseException) -> str:
+    return f"{type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''}"
+
+
+# -- PyAV --------------------------------------------------------------------------------------
 class PyAVDecoder(Decoder):
-    """FFmpeg through PyAV, with a packet index for exact frame positions and keyframe seeks."""
+    """FFmpeg through PyAV, with a packet index for exact frame positions and keyframe seeks.
+
+    Frames between the keyframe and a wanted frame are decoded with ``skip_frame=NONREF``: frames
+    no other frame refers to (most B-frames) are not decoded at all, which halves the cost of
+    decoding forward; the packets of the wanted frames are decoded normally. Frames are identified
+    by their pts through the packet index, so the result is frame-exact whatever the seek did.
+    """
 
     name = "pyav"
 
-    def __init__(self, path: str, threads: int = 1):
+    def __init__(self, path: str, threads: int = 1, gpu: bool = False, device_id: int = 0,
+                 seek_cost: int = SEEK_COST_FRAMES):
         import av
 
         self._av = av
         self.path = path
         self.threads = max(1, threads)
-        self.container = self._open()
+        self.seek_cost = seek_cost
+        self.container = self._open(gpu, device_id)
         self._meta: VideoMetadata | None = None
-        self._pts: list[int] | None = None  # presentation timestamps in display order
-        self._keys: list[int] = []  # positions (display order) of keyframes
-        self._pos_of: dict[int, int] = {}
+        self._index: PacketIndex | None = None
+        self._indexed = False
+        self._rotation: int | None = None
+        if gpu:
+            self._check_gpu()
 
-    def _open(self):
+    def _open(self, gpu: bool, device_id: int):
+        av = self._av
+        kw: dict[str, Any] = {}
+        if gpu:
+            from av.codec.hwaccel import HWAccel
+
+            kw["hwaccel"] = HWAccel(device_type="cuda", device=device_id, allow_software_fallback=False)
         try:
-            c = self._av.open(self.path, metadata_errors="ignore")
-        except self._av.error.FFmpegError as e:
+            c = av.open(self.path, metadata_errors="ignore", **kw)
+        except av.error.FFmpegError as e:
             raise VideoError(DECODE_ERROR, f"pyav cannot open it: {e.strerror or e}") from None
+        except Exception as e:  # noqa: BLE001 - hwaccel device creation raises OSError/PermissionError
+            if gpu:
+                raise GpuUnavailable(_gpu_reason(e)) from None
+            raise
         if not c.streams.video:
             c.close()
             raise VideoError(DECODE_ERROR, "pyav: the file has no video stream")
@@ -97,33 +243,46 @@ class PyAVDecoder(Decoder):
         s.thread_count = self.threads
         return c
 
+    def _check_gpu(self) -> None:
+        """Decode the first frame on the GPU; a failure here means the GPU path does not work."""
+        try:
+            self._first_frame_rotation(strict=True)
+        except VideoError:
+            raise
+        except Exception as e:  # noqa: BLE001 - hwaccel failures surface as assorted errors
+            self.close()
+            raise GpuUnavailable(_gpu_reason(e)) from None
+
     @property
     def stream(self):
         return self.container.streams.video[0]
 
-    def _rotation(self) -> int:
-        s = self.stream
-        try:
-            rot = s.metadata.get("rotate")
-            if rot is not None:
-                return (-int(float(rot))) % 360
-        except (TypeError, ValueError):
-            pass
-        try:  # FFmpeg >= 6 exposes the display matrix as side data
-            for sd in getattr(s, "side_data", {}) or {}:
-                if "DISPLAYMATRIX" in str(sd).upper():
-                    val = s.side_data[sd]
-                    return int(round(float(val))) % 360
-        except Exception:  # noqa: BLE001 - side data layout varies between PyAV versions
-            pass
-        return 0
+    def _first_frame_rotation(self, strict: bool = False) -> int:
+        """The display rotation, as FFmpeg attaches it to decoded frames (PyAV exposes no stream
+        side data). Costs one decoded frame, once."""
+        if self._rotation is None:
+            self._rotation = 0
+            try:
+                self.container.seek(0)
+                for frame in self.container.decode(self.stream):
+                    self._rotation = _right_angle(frame.rotation or 0)
+                    break
+            except self._av.error.FFmpegError as e:
+                if strict:
+                    raise
+                log.debug("%s: first frame not decodable for rotation: %s", self.path, e)
+        return self._rotation
 
-    def _build_index(self) -> None:
-        """Demux (no decoding) to learn every frame's pts and which frames are keyframes."""
-        if self._pts is not None:
-            return
+    def index(self) -> PacketIndex | None:
+        """Demux once (no decoding) to learn every frame's pts and which frames are keyframes.
+
+        None when packets lack timestamps (raw streams, some AVI): then access is sequential.
+        """
+        if self._indexed:
+            return self._index
+        self._indexed = True
         pts: list[int] = []
-        keys: set[int] = set()
+        keys: list[int] = []
         c = self._av.open(self.path, metadata_errors="ignore")
         try:
             s = c.streams.video[0]
@@ -131,19 +290,18 @@ class PyAVDecoder(Decoder):
                 if pkt.size == 0:
                     continue
                 if pkt.pts is None:
-                    pts = []
-                    break
+                    return None
                 pts.append(pkt.pts)
                 if pkt.is_keyframe:
-                    keys.add(pkt.pts)
+                    keys.append(pkt.pts)
         except self._av.error.FFmpegError as e:
             log.debug("demux of %s stopped early: %s", self.path, e)
         finally:
             c.close()
-        pts.sort()
-        self._pts = pts
-        self._pos_of = {p: i for i, p in enumerate(pts)}
-        self._keys = [self._pos_of[p] for p in sorted(keys)] or ([0] if pts else [])
+        if not pts or not self.stream.time_base or len(set(pts)) != len(pts):
+            return None
+        self._index = PacketIndex.build(pts, keys, self.stream.time_base)
+        return self._index
 
     def metadata(self) -> VideoMetadata:
         if self._meta is None:
@@ -153,15 +311,15 @@ class PyAVDecoder(Decoder):
             fps = float(rate) if rate else 0.0
             n = int(s.frames or 0)
             if n <= 0:
-                self._build_index()
-                n = len(self._pts or [])
+                idx = self.index()
+                n = len(idx) if idx is not None else 0
             if s.duration is not None and s.time_base:
                 duration = float(s.duration * s.time_base)
             elif self.container.duration:
                 duration = self.container.duration / 1_000_000
             else:
                 duration = n / fps if fps else 0.0
-            rot = self._rotation()
+            rot = self._first_frame_rotation()
             w, h = cc.width, cc.height
             if rot % 180 == 90:
                 w, h = h, w
@@ -169,81 +327,119 @@ class PyAVDecoder(Decoder):
         return self._meta
 
     def timestamps(self, indices: Sequence[int]) -> list[float]:
-        self._build_index()
-        s = self.stream
-        if not self._pts or not s.time_base:
+        idx = self.index()
+        if idx is None:
             return super().timestamps(indices)
-        start = self._pts[0]
-        out = []
-        for i in indices:
-            if 0 <= i < len(self._pts):
-                out.append(float((self._pts[i] - start) * s.time_base))
-            else:
-                out.append(float("nan"))
-        return out
+        return [idx.time(i) if 0 <= i < len(idx) else float("nan") for i in indices]
+
+    def keyframes(self) -> list[int]:
+        idx = self.index()
+        return list(idx.keys) if idx is not None else []
+
+    # -- decoding -------------------------------------------------------------------------------
+    def _rgb(self, frame) -> np.ndarray:
+        return _rotate(frame.to_ndarray(format="rgb24"), self._first_frame_rotation())
+
+    def _thumb(self, size: tuple[int, int]) -> Convert:
+        rot = self._first_frame_rotation()
+        w, h = size if rot % 180 == 0 else size[::-1]
+
+        def convert(frame) -> np.ndarray:
+            small = frame.reformat(width=w, height=h, format="rgb24", interpolation="AREA")
+            return _rotate(small.to_ndarray(), rot)
+
+        return convert
 
     def iter_frames(self, indices: Sequence[int]) -> Iterator[tuple[int, float, np.ndarray]]:
+        return self._iter(indices, self._rgb)
+
+    def iter_thumbnails(self, indices: Sequence[int], size: tuple[int, int]) -> Iterator[tuple[int, float, np.ndarray]]:
+        return self._iter(indices, self._thumb(size))
+
+    def _iter(self, indices: Sequence[int], convert: Convert) -> Iterator[tuple[int, float, np.ndarray]]:
         targets = sorted(set(int(i) for i in indices))
         if not targets:
             return
-        self._build_index()
-        rot = self.metadata().rotation
-        if not self._pts:
-            yield from self._iter_sequential(targets, rot)
+        idx = self.index()
+        if idx is None:
+            yield from self._iter_sequential(targets, convert)
             return
-        n = len(self._pts)
-        bad = [t for t in targets if t < 0 or t >= n]
-        if bad:
-            raise VideoError(DECODE_ERROR, f"frame index {bad[0]} is out of range (the video has {n} frames)")
-        s = self.stream
-        tb = s.time_base
-        start = self._pts[0]
-        frames = None
-        cur = -1
-        for t in targets:
-            k = self._keys[max(0, bisect.bisect_right(self._keys, t) - 1)]
-            if frames is None or t <= cur or k > cur:
-                # A keyframe lies between here and the target: seeking skips the frames between.
-                self.container.seek(self._pts[k], stream=s, backward=True, any_frame=False)
-                frames = self._decode()
-                cur = -1
-            got = False
-            for frame in frames:
-                pos = self._pos_of.get(frame.pts) if frame.pts is not None else None
-                if pos is None:
-                    # Decoder timestamps do not match the packet index (rare muxing quirks): be exact the slow way.
-                    yield from self._iter_sequential([x for x in targets if x >= t], rot)
-                    return
-                cur = pos
-                if pos == t:
-                    yield t, float((frame.pts - start) * tb), _rotate(frame.to_ndarray(format="rgb24"), rot)
-                    got = True
-                    break
-                if pos > t:
-                    break
-            if not got:
-                raise VideoError(DECODE_ERROR, f"frame {t} could not be decoded (damaged or truncated video)")
-
-    def _decode(self):
+        _check_range(targets, len(idx))
+        want = {idx.pts[t] for t in targets}
+        frames: Iterator[tuple[int | None, Any]] | None = None
+        done = 0
         try:
-            for frame in self.container.decode(self.stream):
-                yield frame
+            for t, key in zip(targets, plan_access(targets, idx.keys, self.seek_cost)):
+                if key is not None or frames is None:
+                    frames = self._decode_from(idx, key or 0, want)
+                frame = self._advance(frames, t)
+                if frame is None:  # the seek landed past the target or the decoder dropped it: retry earlier
+                    frame, frames = self._retry(idx, t, want)
+                yield t, idx.time(t), convert(frame)
+                done += 1
+        except _IndexMismatch:
+            # Decoder timestamps do not match the packet index (rare muxing quirks): exact the slow way.
+            yield from self._iter_sequential(targets[done:], convert)
+        finally:
+            self.stream.codec_context.skip_frame = "DEFAULT"
+
+    def _decode_from(self, idx: PacketIndex, key: int, want: set[int]) -> Iterator[tuple[int | None, Any]]:
+        """(position, frame) for every frame decoded from keyframe ``key`` onwards; only frames
+        whose pts is in ``want`` (and the frames they depend on) are guaranteed to come out."""
+        s = self.stream
+        cc = s.codec_context
+        try:
+            self.container.seek(idx.pts[key], stream=s, backward=True, any_frame=False)
+            for pkt in self.container.demux(s):
+                cc.skip_frame = "DEFAULT" if pkt.pts is None or pkt.pts in want else "NONREF"
+                for frame in s.decode(pkt):
+                    yield (idx.pos_of.get(frame.pts) if frame.pts is not None else None), frame
         except self._av.error.FFmpegError as e:
             raise VideoError(DECODE_ERROR, f"pyav decode failed: {e.strerror or e}") from None
 
-    def _iter_sequential(self, targets: list[int], rot: int) -> Iterator[tuple[int, float, np.ndarray]]:
-        self.container.seek(0)
+    @staticmethod
+    def _advance(frames: Iterator[tuple[int | None, Any]], t: int):
+        """Decode forward to position ``t``; None if a later frame comes first or the stream ends."""
+        for pos, frame in frames:
+            if pos is None:
+                raise _IndexMismatch()
+            if pos == t:
+                return frame
+            if pos > t:
+                return None
+        return None
+
+    def _retry(self, idx: PacketIndex, t: int, want: set[int]):
+        """Seek to keyframes further back (the demuxer's seek may overshoot on odd files)."""
+        k = bisect.bisect_right(idx.keys, t) - 1
+        for key in (idx.keys[max(0, k - 1)], 0):
+            frames = self._decode_from(idx, key, want)
+            frame = self._advance(frames, t)
+            if frame is not None:
+                return frame, frames
+        raise VideoError(DECODE_ERROR, f"frame {t} could not be decoded (damaged or truncated video)")
+
+    def _iter_sequential(self, targets: list[int], convert: Convert) -> Iterator[tuple[int, float, np.ndarray]]:
+        """Count frames from the start: exact without timestamps, slow for late frames."""
+        try:
+            self.container.seek(0)
+        except self._av.error.FFmpegError:
+            pass
+        self.stream.codec_context.skip_frame = "DEFAULT"
         want = iter(targets)
         t = next(want, None)
         fps = self.metadata().fps or 1.0
         pos = -1
-        for pos, frame in enumerate(self._decode()):
-            if t is None:
-                return
-            if pos == t:
-                ts = float(frame.time) if frame.time is not None else pos / fps
-                yield pos, ts, _rotate(frame.to_ndarray(format="rgb24"), rot)
-                t = next(want, None)
+        try:
+            for pos, frame in enumerate(self.container.decode(self.stream)):
+                if t is None:
+                    return
+                if pos == t:
+                    ts = float(frame.time) if frame.time is not None else pos / fps
+                    yield pos, ts, convert(frame)
+                    t = next(want, None)
+        except self._av.error.FFmpegError as e:
+            raise VideoError(DECODE_ERROR, f"pyav decode failed: {e.strerror or e}") from None
         if t is not None:
             raise VideoError(DECODE_ERROR, f"frame {t} could not be decoded (the video ended after {pos + 1} frames)")
 
@@ -254,28 +450,42 @@ class PyAVDecoder(Decoder):
             pass
 
 
+class _IndexMismatch(Exception):
+    """A decoded frame's pts is not in the packet index."""
+
+
+# -- decord ------------------------------------------------------------------------------------
 class DecordDecoder(Decoder):
-    """decord's VideoReader: the reference decoder, random access by index."""
+    """decord's VideoReader: the reference decoder, random access by index (it applies rotation)."""
 
     name = "decord"
 
-    def __init__(self, path: str, threads: int = 1, device: str = "cpu", device_id: int = 0):
+    def __init__(self, path: str, threads: int = 1, gpu: bool = False, device_id: int = 0):
         import decord
 
-        ctx = decord.gpu(device_id) if device in ("gpu", "cuda") else decord.cpu(0)
         try:
+            ctx = decord.gpu(device_id) if gpu else decord.cpu(0)
             self.vr = decord.VideoReader(path, ctx=ctx, num_threads=max(1, threads))
         except Exception as e:  # decord raises DECORDError or RuntimeError
+            if gpu:
+                raise GpuUnavailable(_gpu_reason(e)) from None
             raise VideoError(DECODE_ERROR, f"decord cannot open it: {str(e).splitlines()[0][:200]}") from None
         if len(self.vr) == 0:
             raise VideoError(DECODE_ERROR, "decord: the video has no frames")
         self._meta: VideoMetadata | None = None
+        self._first: np.ndarray | None = None
+        if gpu:
+            try:
+                self._first = self.vr[0].asnumpy()
+            except Exception as e:  # noqa: BLE001
+                raise GpuUnavailable(_gpu_reason(e)) from None
 
     def metadata(self) -> VideoMetadata:
         if self._meta is None:
             n = len(self.vr)
             fps = float(self.vr.get_avg_fps() or 0.0)
-            h, w = self.vr[0].shape[:2]
+            first = self._first if self._first is not None else self.vr[0].asnumpy()
+            h, w = first.shape[:2]
             self.vr.seek(0)
             self._meta = VideoMetadata(n / fps if fps else 0.0, fps, n, int(w), int(h), "", 0, self.name)
         return self._meta
@@ -286,12 +496,15 @@ class DecordDecoder(Decoder):
         except Exception:  # noqa: BLE001 - fall back to nominal times
             return super().timestamps(indices)
 
+    def keyframes(self) -> list[int]:
+        try:
+            return sorted(int(k) for k in self.vr.get_key_indices())
+        except Exception:  # noqa: BLE001
+            return []
+
     def iter_frames(self, indices: Sequence[int]) -> Iterator[tuple[int, float, np.ndarray]]:
         targets = sorted(set(int(i) for i in indices))
-        n = len(self.vr)
-        bad = [t for t in targets if t < 0 or t >= n]
-        if bad:
-            raise VideoError(DECODE_ERROR, f"frame index {bad[0]} is out of range (the video has {n} frames)")
+        _check_range(targets, len(self.vr))
         ts = self.timestamps(targets)
         for start in range(0, len(targets), 32):  # bounded batches keep memory flat
             chunk = targets[start : start + 32]
@@ -303,8 +516,10 @@ class DecordDecoder(Decoder):
                 yield t, ts[start + j], arr[j]
 
 
+# -- OpenCV ------------------------------------------------------------------------------------
 class OpenCVDecoder(Decoder):
-    """OpenCV's VideoCapture: the last resort; sequential grab for exact positions."""
+    """OpenCV's VideoCapture: the last resort; sequential grab for exact positions, frame times
+    from the decoder (``CAP_PROP_POS_MSEC``), rotation applied by OpenCV."""
 
     name = "opencv"
 
@@ -313,10 +528,12 @@ class OpenCVDecoder(Decoder):
 
         self.cv2 = cv2
         self.path = path
-        self.cap = cv2.VideoCapture(path, cv2.CAP_FFMPEG)
+        self.cap = cv2.VideoCapture(path, cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, max(1, threads)])
         if not self.cap.isOpened():
             raise VideoError(DECODE_ERROR, "opencv cannot open it")
+        self.cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
         self._meta: VideoMetadata | None = None
+        self._pos = -1  # position of the last grabbed frame
 
     def metadata(self) -> VideoMetadata:
         if self._meta is None:
@@ -327,33 +544,51 @@ class OpenCVDecoder(Decoder):
             h = int(self.cap.get(c.CAP_PROP_FRAME_HEIGHT))
             four = int(self.cap.get(c.CAP_PROP_FOURCC))
             codec = "".join(chr((four >> 8 * i) & 0xFF) for i in range(4)).strip("\x00 ").lower()
-            self._meta = VideoMetadata(n / fps if fps else 0.0, fps, n, w, h, codec, 0, self.name)
+            rot = _right_angle(-float(self.cap.get(c.CAP_PROP_ORIENTATION_META) or 0))  # OpenCV: clockwise
+            self._meta = VideoMetadata(n / fps if fps else 0.0, fps, n, w, h, codec, rot, self.name)
         return self._meta
 
     def iter_frames(self, indices: Sequence[int]) -> Iterator[tuple[int, float, np.ndarray]]:
         targets = sorted(set(int(i) for i in indices))
-        self.cap.set(self.cv2.CAP_PROP_POS_FRAMES, 0)
-        fps = self.metadata().fps or 1.0
-        pos = -1
+        if targets and targets[0] <= self._pos:
+            self.cap.set(self.cv2.CAP_PROP_POS_FRAMES, 0)
+            self._pos = -1
         for t in targets:
-            while pos < t:
+            while self._pos < t:
                 if not self.cap.grab():
-                    raise VideoError(DECODE_ERROR, f"frame {t} could not be decoded (opencv stopped at frame {pos + 1})")
-                pos += 1
+                    raise VideoError(DECODE_ERROR, f"frame {t} could not be decoded (opencv stopped at frame {self._pos + 1})")
+                self._pos += 1
             ok, bgr = self.cap.retrieve()
             if not ok:
                 raise VideoError(DECODE_ERROR, f"frame {t} could not be decoded by opencv")
-            yield t, t / fps, self.cv2.cvtColor(bgr, self.cv2.COLOR_BGR2RGB)
+            yield t, self.cap.get(self.cv2.CAP_PROP_POS_MSEC) / 1000.0, self.cv2.cvtColor(bgr, self.cv2.COLOR_BGR2RGB)
 
     def close(self) -> None:
         self.cap.release()
 
 
 def open_decoder(name: str, path: str, threads: int, device: str = "cpu", device_id: int = 0) -> Decoder:
+    """Open ``path`` with one decoder; on ``device='gpu'`` its GPU path first, then its CPU path."""
+    if name not in ("pyav", "decord", "opencv"):
+        raise ValueError(f"unknown decoder {name!r}")
+    if device in ("gpu", "cuda") and name not in _GPU.broken:
+        try:
+            dec = _open_one(name, path, threads, True, device_id)
+            _GPU.worked = True
+            return dec
+        except GpuUnavailable as e:
+            reason = str(e)
+        cpu = _open_one(name, path, threads, False, device_id)  # raises VideoError if the file is the problem
+        _gpu_fell_back(name, reason)
+        return cpu
+    return _open_one(name, path, threads, False, device_id)
+
+
+def _open_one(name: str, path: str, threads: int, gpu: bool, device_id: int) -> Decoder:
     if name == "pyav":
-        return PyAVDecoder(path, threads)
+        return PyAVDecoder(path, threads, gpu, device_id)
     if name == "decord":
-        return DecordDecoder(path, threads, device, device_id)
-    if name == "opencv":
-        return OpenCVDecoder(path, threads)
-    raise ValueError(f"unknown decoder {name!r}")
+        return DecordDecoder(path, threads, gpu, device_id)
+    if gpu:
+        raise GpuUnavailable("OpenCV's FFmpeg capture has no GPU decoder")
+    return OpenCVDecoder(path, threads)

@@ -47,7 +47,8 @@ class LocalExecutor:
         self._sandboxes: list[Sandbox] = []
 
     def _slot(self, tasks: Iterator[Task], lock: threading.Lock, out: queue.Queue) -> None:
-        sb = Sandbox(self.job_bytes, self.threads, self.cfg.timeout_s, self.cfg.max_memory_mb, self.cfg.recycle_every)
+        sb = Sandbox(self.job_bytes, self.threads, self.cfg.timeout_s, self.cfg.max_memory_mb, self.cfg.recycle_every,
+                     log_path=str(self.cfg.output_dir / "workers.log"))
         self._sandboxes.append(sb)
         try:
             while not self._stop.is_set():

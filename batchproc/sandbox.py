@@ -110,6 +110,7 @@ def thread_env(threads: int) -> dict[str, str]:
     n = str(max(1, threads))
     for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS"):
         env[k] = n
+    env.setdefault("OPENCV_LOG_LEVEL", "ERROR")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("GLOG_minloglevel", "2")
     return env
@@ -119,7 +120,7 @@ class Sandbox:
     """The driver-side handle of one sandbox child."""
 
     def __init__(self, job_bytes: bytes, threads: int = 1, timeout_s: float | None = None,
-                 max_memory_mb: float | None = None, recycle_every: int = 1000):
+                 max_memory_mb: float | None = None, recycle_every: int = 1000, log_path: str | None = None):
         self.job_bytes = job_bytes
         self.threads = threads
         self.timeout_s = timeout_s
@@ -129,18 +130,24 @@ class Sandbox:
         self.conn: Connection | None = None
         self.served = 0
         self.setup_error: str | None = None
+        # Native decoders print to stderr; their noise goes to a log file, not the operator's terminal.
+        self.log_path = log_path
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
         parent, child = socket.socketpair()
+        log = open(self.log_path, "ab") if self.log_path else None
         try:
+            out = log.fileno() if log else sys.stderr.fileno()
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "batchproc._sandbox_main", str(child.fileno())],
-                pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL, stdout=sys.stderr.fileno(),
+                pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL, stdout=out, stderr=out,
                 env=thread_env(self.threads), close_fds=True,
             )
         finally:
             child.close()
+            if log:
+                log.close()
         self.conn = Connection(os.dup(parent.fileno()))
         parent.close()
         self.served = 0

@@ -123,80 +123,76 @@ def body_center_scale(poses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def main_subject_mask(poses: np.ndarray, detected: np.ndarray, times: np.ndarray,
-                      cuts: np.ndarray | None = None, max_speed: float = 6.0,
-                      max_scale_ratio: float = 1.6) -> np.ndarray:
+                      cuts: np.ndarray | None = None, max_jump: float = 1.2,
+                      max_scale_ratio: float = 1.6, max_step_s: float = 0.6,
+                      min_visibility: float = 0.6) -> np.ndarray:
     """Keep the frames that belong to the main subject.
 
-    The sequence of detections is split into tracks wherever the body centre moves faster than
-    ``max_speed`` body scales per second, or the body scale changes by more than ``max_scale_ratio``
-    between neighbouring detections, unless a scene cut (times in ``cuts``) lies between them (after
-    a cut the same person may appear anywhere). Tracks are then grouped into identities: a track that
-    starts right after another one ends without a cut, at a different place, is a different person
-    (the tracker jumped); the identity with the longest total time is the main subject, and frames of
-    the others are dropped. Returns the new detection mask.
+    The tracker follows one person, but when it loses them it re-detects whoever is most prominent,
+    possibly someone else. Such a switch shows as a jump between neighbouring samples (at most
+    ``max_step_s`` apart) that no body moves through: the torso centre shifts sideways by more than
+    ``max_jump`` body scales (vertical motion is left alone: pull-ups and jumps move the whole body
+    up and down quickly), between two confident detections (mean visibility >= ``min_visibility``,
+    so a glitch under occlusion is not taken for another person).
+
+    Within one shot (scene cuts and long losses start a new shot: after a cut the same person may be
+    anywhere), the detections are split into tracks at such jumps and tracks are grouped into
+    identities by position. The identity with the most time in the shot is the main subject; another
+    identity's frames are dropped only where the main subject is seen both before and after them (the
+    tracker went to someone else and came back), which is unambiguous. Returns the new mask.
     """
     detected = np.asarray(detected, dtype=bool).copy()
-    n = len(detected)
-    if n == 0 or detected.sum() < 2:
+    if len(detected) == 0 or detected.sum() < 3:
         return detected
     times = np.asarray(times, dtype=np.float64)
     cuts = np.asarray(cuts if cuts is not None else [], dtype=np.float64)
+    poses = np.asarray(poses)
     center, scale = body_center_scale(poses)
+    vis = np.ones(len(poses))
+    if poses.shape[-1] > 3:
+        vis[detected] = np.mean(poses[detected][:, [11, 12, 23, 24], 3], axis=1)
     idx = np.flatnonzero(detected)
-    # 1. tracks of continuous motion
+    shot = np.zeros(len(idx), dtype=int)
     track = np.zeros(len(idx), dtype=int)
-    cut_before = np.zeros(len(idx), dtype=bool)
     for k in range(1, len(idx)):
         a, b = idx[k - 1], idx[k]
-        dt = max(times[b] - times[a], 1e-3)
+        dt = times[b] - times[a]
         s = max(min(scale[a], scale[b]), 1e-3)
-        speed = np.linalg.norm(center[b] - center[a]) / s / dt
-        ratio = max(scale[a], scale[b]) / s
-        has_cut = bool(((cuts > times[a]) & (cuts <= times[b])).any())
-        cut_before[k] = has_cut
-        gap = dt > 2.0  # a long loss of tracking: position may legitimately change
-        new = (speed > max_speed and np.linalg.norm(center[b] - center[a]) > 0.5 * s) or ratio > max_scale_ratio
-        track[k] = track[k - 1] + int(has_cut or gap or new)
-    n_tracks = track[-1] + 1
-    if n_tracks == 1:
-        return detected
-    # 2. identities: a jump without a cut (or gap) starts a different person; after a cut, the
-    # identity with the closest position/scale continues (the camera may also have moved).
-    ident = np.zeros(n_tracks, dtype=int)
-    ident_pos: dict[int, tuple[np.ndarray, float]] = {}
-    first = {t: np.flatnonzero(track == t)[0] for t in range(n_tracks)}
-    last = {t: np.flatnonzero(track == t)[-1] for t in range(n_tracks)}
-    ident_pos[0] = (center[idx[last[0]]], scale[idx[last[0]]])
-    next_id = 1
-    for t in range(1, n_tracks):
-        k0 = first[t]
-        c, s = center[idx[k0]], scale[idx[k0]]
-        if cut_before[k0] or times[idx[k0]] - times[idx[k0 - 1]] > 2.0:
-            ident[t] = ident[t - 1]  # new shot / long gap: assume the subject carries on
-        else:
-            # the tracker jumped: is this someone we saw before (close to a known identity)?
+        new_shot = bool(((cuts > times[a]) & (cuts <= times[b])).any()) or dt > 2.0
+        confident = vis[a] >= min_visibility and vis[b] >= min_visibility
+        jump = (dt <= max_step_s and confident and max(scale[a], scale[b]) / s <= max_scale_ratio
+                and abs(center[b, 0] - center[a, 0]) > max_jump * s)
+        shot[k] = shot[k - 1] + int(new_shot)
+        track[k] = track[k - 1] + int(new_shot or jump)
+    for sh in np.unique(shot):
+        ks = np.flatnonzero(shot == sh)
+        tracks = list(dict.fromkeys(track[ks]))
+        if len(tracks) < 3:
+            continue  # a single jump (A then B) is ambiguous: keep everything
+        # identities by position: a track joins the identity whose last position is within reach
+        ident: dict[int, int] = {}
+        last_pos: dict[int, tuple[np.ndarray, float]] = {}
+        for tr in tracks:
+            kk = ks[track[ks] == tr]
+            c0, s0 = center[idx[kk[0]]], scale[idx[kk[0]]]
             best, best_d = None, np.inf
-            for i, (pc, ps) in ident_pos.items():
-                if i == ident[t - 1]:
-                    continue
-                d = np.linalg.norm(c - pc) / max(min(s, ps), 1e-3)
+            for i, (pc, ps) in last_pos.items():
+                d = abs(c0[0] - pc[0]) / max(min(s0, ps), 1e-3)
                 if d < best_d:
                     best, best_d = i, d
-            if best is not None and best_d < 1.0:
-                ident[t] = best
-            else:
-                ident[t] = next_id
-                next_id += 1
-        ident_pos[ident[t]] = (center[idx[last[t]]], scale[idx[last[t]]])
-    if next_id == 1:
-        return detected
-    frame_ident = ident[track]
-    dur = np.zeros(next_id)
-    for k in range(len(idx)):
-        dt = times[idx[k + 1]] - times[idx[k]] if k + 1 < len(idx) else 0.0
-        dur[frame_ident[k]] += min(dt, 1.0)
-    main = int(np.argmax(dur))
-    detected[idx[frame_ident != main]] = False
+            ident[tr] = best if best is not None and best_d <= max_jump else len(last_pos)
+            last_pos[ident[tr]] = (center[idx[kk[-1]]], scale[idx[kk[-1]]])
+        if len(last_pos) < 2:
+            continue
+        dur: dict[int, float] = {}
+        for tr in tracks:
+            kk = ks[track[ks] == tr]
+            dur[ident[tr]] = dur.get(ident[tr], 0.0) + float(times[idx[kk[-1]]] - times[idx[kk[0]]]) + 1e-3
+        main = max(dur, key=dur.get)
+        order = [ident[tr] for tr in tracks]
+        for j, tr in enumerate(tracks):
+            if ident[tr] != main and main in order[:j] and main in order[j + 1:]:
+                detected[idx[ks[track[ks] == tr]]] = False
     return detected
 
 

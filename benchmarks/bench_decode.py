@@ -1,0 +1,260 @@
+"""Frame access benchmark: full decodes against sparse access and adaptive sampling.
+
+For generated H.264 videos (720p and 1080p, 1 and 10 minutes, GOP 30 and 250) it prints one row per
+video with:
+
+* full sequential decode frames/s for each available decoder (PyAV decode only and with RGB
+  conversion, OpenCV grab, decord), because "fastest full decode" is the bar sparse access must beat;
+* the time for 16 uniform keyframes (``VideoLoader.sample_uniform(16)``), and its speed-up over the
+  fastest full decode (goal: >= 10x on 10-minute files);
+* the time for every 30th frame (``get_frames(range(0, n, 30))``; goal: no slower than the fastest
+  full decode);
+* the time for ``sample_adaptive(8, 32)``.
+
+Videos are cached under ``bench_out/videos`` (ignored by git); they are encoded with libx264 preset
+ultrafast (two B-frames kept, scene-cut keyframes off so the GOP is exact) from cheap synthetic
+content: a drifting gradient, a frame-number barcode (checked on the sampled frames) and a new
+palette every 20 s so adaptive sampling has scenes to find.
+
+    python benchmarks/bench_decode.py [--quick] [--sizes 720p,1080p] [--minutes 1,10] [--gops 30,250]
+
+``--quick`` runs the 1-minute videos only. Results are also written to
+``bench_out/bench_decode.json``.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from batchproc.config import DecordConfig  # noqa: E402
+from batchproc.loader import VideoLoader  # noqa: E402
+
+OUT = ROOT / "bench_out"
+SIZES = {"720p": (1280, 720), "1080p": (1920, 1080)}
+FPS = 30
+SCENE_S = 20
+BITS = 16
+
+
+# -- video generation ------------------------------------------------------------------------
+def _barcode(width: int, height: int, index: int) -> tuple[int, list[tuple[int, int, int]]]:
+    """The frame-number barcode strip in data_samples/generate.py's layout (read_frame_number reads it)."""
+    strip = max(4, round(height / 8))
+    cells = []
+    for bit in range(BITS):
+        left, right = round(bit * width / BITS), round((bit + 1) * width / BITS)
+        cells.append((left, right, 235 if (index >> (BITS - 1 - bit)) & 1 else 16))
+    return strip, cells
+
+
+def _yuv_frame(index: int, width: int, height: int, base: np.ndarray) -> np.ndarray:
+    """One yuv420p frame (planes stacked as PyAV expects): low-complexity content, cheap to make."""
+    y = np.roll(base, index * 2, axis=1)
+    strip, cells = _barcode(width, height, index)
+    for left, right, level in cells:
+        y[:strip, left:right] = level
+    scene = index // (SCENE_S * FPS)
+    u = np.full((height // 2, width // 2), 128 if scene == 0 else 60 + (scene * 53) % 140, np.uint8)
+    v = np.full((height // 2, width // 2), 128 if scene == 0 else 200 - (scene * 37) % 140, np.uint8)
+    u[: strip // 2 + 1] = 128
+    v[: strip // 2 + 1] = 128
+    return np.concatenate([y, u.reshape(-1, width), v.reshape(-1, width)])
+
+
+def make_bench_video(path: Path, seconds: int, size: tuple[int, int], gop: int) -> Path:
+    """Encode the benchmark clip once; a finished file is reused (written under a temporary name first)."""
+    if path.is_file():
+        return path
+    import av
+
+    width, height = size
+    xx = np.linspace(0, 4 * np.pi, width, dtype=np.float32)
+    yy = np.linspace(0, 1, height, dtype=np.float32)[:, None]
+    base = (110 + 60 * np.sin(xx)[None, :] * (0.5 + yy)).astype(np.uint8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.partial")
+    tb = Fraction(1, FPS)
+    opts = {"preset": "ultrafast", "crf": "28", "bf": "2", "x264-params": f"scenecut=0:keyint={gop}:min-keyint={gop}"}
+    with av.open(str(tmp), "w", format="mp4") as c:
+        s = c.add_stream("libx264", rate=FPS, options=opts)
+        s.width, s.height, s.pix_fmt = width, height, "yuv420p"
+        s.codec_context.gop_size = gop
+        s.codec_context.time_base = tb
+        for i in range(seconds * FPS):
+            frame = av.VideoFrame.from_ndarray(_yuv_frame(i, width, height, base), format="yuv420p")
+            frame.pts, frame.time_base = i, tb
+            c.mux(s.encode(frame))
+        c.mux(s.encode(None))
+    os.replace(tmp, path)
+    return path
+
+
+# -- measurements ----------------------------------------------------------------------------
+def _timed(fn: Callable[[], int]) -> tuple[float, int]:
+    t0 = time.perf_counter()
+    n = fn()
+    return time.perf_counter() - t0, n
+
+
+def full_pyav(path: str, rgb: bool, threads: int) -> int:
+    import av
+
+    n = 0
+    with av.open(path) as c:
+        s = c.streams.video[0]
+        s.thread_type, s.thread_count = "AUTO", threads
+        for f in c.decode(s):
+            if rgb:
+                f.to_ndarray(format="rgb24")
+            n += 1
+    return n
+
+
+def full_opencv(path: str, threads: int) -> int:
+    import cv2
+
+    cap = cv2.VideoCapture(path, cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, threads])
+    n = 0
+    while cap.grab():
+        n += 1
+    cap.release()
+    return n
+
+
+def full_decord(path: str, threads: int) -> int:
+    import decord
+
+    vr = decord.VideoReader(path, num_threads=threads)
+    n = 0
+    for start in range(0, len(vr), 64):  # get_batch over consecutive runs: decord's sequential path
+        n += vr.get_batch(list(range(start, min(len(vr), start + 64)))).shape[0]
+    return n
+
+
+def full_decodes(path: str, threads: int) -> dict[str, float]:
+    """Frames/s of a full sequential decode for each decoder that is installed."""
+    runs: dict[str, Callable[[], int]] = {
+        "pyav": lambda: full_pyav(path, False, threads),
+        "pyav_rgb": lambda: full_pyav(path, True, threads),
+        "opencv_grab": lambda: full_opencv(path, threads),
+        "decord_rgb": lambda: full_decord(path, threads),
+    }
+    out = {}
+    for name, fn in runs.items():
+        try:
+            s, n = _timed(fn)
+        except ImportError:
+            continue
+        out[name] = n / s
+    return out
+
+
+def _generator():
+    """data_samples/generate.py, loaded by path as the tests do (for read_frame_number)."""
+    if "bp_generate" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("bp_generate", ROOT / "data_samples" / "generate.py")
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules["bp_generate"] = mod
+        spec.loader.exec_module(mod)
+    return sys.modules["bp_generate"]
+
+
+def check_numbers(frames: np.ndarray, indices: list[int]) -> None:
+    """The sampled frames must be the frames they claim to be (barcode read back)."""
+    got = [_generator().read_frame_number(f) for f in frames]
+    if got != list(indices):
+        raise AssertionError(f"frame-exactness broken: asked {indices[:8]}..., got {got[:8]}...")
+
+
+@dataclass
+class Row:
+    video: str
+    frames: int
+    full_fps: dict[str, float] = field(default_factory=dict)
+    uniform16_s: float = 0.0
+    every30_s: float = 0.0
+    adaptive_s: float = 0.0
+    adaptive_n: int = 0
+
+    @property
+    def fastest_full_s(self) -> float:
+        return self.frames / max(self.full_fps.values())
+
+
+def sparse_timings(path: str, threads: int, row: Row) -> None:
+    """Each pattern on a fresh loader (index building included: it is part of what a worker pays)."""
+    cfg = DecordConfig(backend="pyav", num_threads=threads)
+    with VideoLoader(path, config=cfg) as loader:
+        row.uniform16_s, _ = _timed(lambda: len(loader.sample_uniform(16)))
+        check_numbers(loader.sample_uniform(16).frames, loader.uniform_indices(16))
+    with VideoLoader(path, config=cfg) as loader:
+        every = list(range(0, row.frames, 30))
+        row.every30_s, _ = _timed(lambda: len(loader.get_frames(every)))
+    with VideoLoader(path, config=cfg) as loader:
+        t0 = time.perf_counter()
+        sample = loader.sample_adaptive(8, 32)
+        row.adaptive_s = time.perf_counter() - t0
+        row.adaptive_n = len(sample)
+        check_numbers(sample.frames, sample.indices)
+
+
+def print_table(rows: list[Row], decoders: list[str]) -> None:
+    head = ["video", "frames"] + [f"{d} f/s" for d in decoders] + [
+        "fastest full s", "16 uniform s", "x faster", "every 30th s", "vs fastest", "adaptive(8,32) s", "n"]
+    lines = [head]
+    for r in rows:
+        full = r.fastest_full_s
+        lines.append([r.video, str(r.frames)] + [f"{r.full_fps.get(d, float('nan')):.0f}" for d in decoders] + [
+            f"{full:.2f}", f"{r.uniform16_s:.2f}", f"{full / r.uniform16_s:.1f}x", f"{r.every30_s:.2f}",
+            f"{r.every30_s / full:.2f}", f"{r.adaptive_s:.2f}", str(r.adaptive_n)])
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
+    for k, line in enumerate(lines):
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(line, widths)) + " |")
+        if k == 0:
+            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="1-minute videos only")
+    ap.add_argument("--sizes", default="720p,1080p")
+    ap.add_argument("--minutes", default="1,10")
+    ap.add_argument("--gops", default="30,250")
+    ap.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)))
+    args = ap.parse_args(argv)
+    minutes = [1] if args.quick else [int(m) for m in args.minutes.split(",")]
+    rows = []
+    for size in args.sizes.split(","):
+        for m in minutes:
+            for gop in (int(g) for g in args.gops.split(",")):
+                name = f"{size}_{m}min_gop{gop}"
+                t0 = time.perf_counter()
+                path = str(make_bench_video(OUT / "videos" / f"{name}.mp4", m * 60, SIZES[size], gop))
+                print(f"# {name}: ready in {time.perf_counter() - t0:.1f}s", file=sys.stderr, flush=True)
+                row = Row(name, m * 60 * FPS, full_decodes(path, args.threads))
+                sparse_timings(path, args.threads, row)
+                rows.append(row)
+                print(f"# {name}: {asdict(row)}", file=sys.stderr, flush=True)
+    decoders = sorted({d for r in rows for d in r.full_fps})
+    print(f"threads per decoder: {args.threads}; cores: {os.cpu_count()}")
+    print_table(rows, decoders)
+    OUT.mkdir(exist_ok=True)
+    (OUT / "bench_decode.json").write_text(json.dumps([asdict(r) for r in rows], indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
