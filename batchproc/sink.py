@@ -127,6 +127,7 @@ class ResultSink:
         self.save_every_s = save_every_s
         self.buffer: list[Outcome] = []
         self.status_of: dict[str, str] = {}
+        self.attempts_of: dict[str, int] = {}  # failed videos only: a retry records its attempt number
         self._last_commit = time.monotonic()
         self.commit_seconds: list[float] = []
 
@@ -158,10 +159,16 @@ class ResultSink:
         if self.state.parts_committed:
             import pyarrow.dataset as ds
 
-            t = ds.dataset([str(p) for p in self.part_paths()], format="parquet").to_table(columns=["video_id", "status", "part"])
+            t = ds.dataset([str(p) for p in self.part_paths()], format="parquet").to_table(
+                columns=["video_id", "status", "attempts", "part"])
             t = t.sort_by([("part", "ascending")])
-            for vid, st in zip(t.column("video_id").to_pylist(), t.column("status").to_pylist()):
+            for vid, st, n in zip(t.column("video_id").to_pylist(), t.column("status").to_pylist(),
+                                  t.column("attempts").to_pylist()):
                 self.status_of[vid] = st
+                if st == "failed":
+                    self.attempts_of[vid] = n or 1
+                else:
+                    self.attempts_of.pop(vid, None)
 
     def is_done(self, video_id: str, retry_failed: bool = False) -> bool:
         st = self.status_of.get(video_id)
@@ -170,6 +177,9 @@ class ResultSink:
     # -- during the run ----------------------------------------------------------------------
     def add(self, outcome: Outcome) -> None:
         prev = self.status_of.get(outcome.video_id)
+        outcome.attempts = self.attempts_of.pop(outcome.video_id, 0) + 1
+        if outcome.status == "failed":
+            self.attempts_of[outcome.video_id] = outcome.attempts
         if prev == "ok":
             self.state.ok -= 1
         elif prev == "failed":

@@ -95,6 +95,8 @@ def test_second_run_skips_and_retry_failed_reruns_only_failures(tmp_path):
     assert (r3["total_ok"], r3["total_failed"]) == (12, 0)
     df = pd.read_parquet(out / "results.parquet")
     assert len(df) == 12 and df.video_id.is_unique and (df.status == "ok").all()
+    attempts = df.set_index("video_id").attempts
+    assert attempts["v0004"] == 2 and attempts["v0001"] == 1
 
 
 def test_fingerprint_change_is_refused_unless_asked(tmp_path):
