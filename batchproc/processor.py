@@ -131,7 +131,7 @@ class BatchVideoProcessor:
         state.status = "running"
         state.run_started_at = time.time()
         state.total_videos = total
-        sink.commit()  # the checkpoint exists (status "running") before any work starts
+        sink.commit(wait=True)  # the checkpoint exists (status "running") before any work starts
 
         stats = ProcessingStats(total_videos=total, skipped=total - todo, function=spec.name,
                                 backend=cfg.backend, num_workers=cfg.num_workers)
@@ -167,7 +167,10 @@ class BatchVideoProcessor:
             stats.remaining = todo - stats.processed - stats.failed
             state.status = "interrupted" if stats.interrupted else "finished"
             t_fin = time.perf_counter()
-            sink.finalize(stats)
+            try:
+                sink.finalize(stats)
+            finally:
+                sink.close()
             _run_finalize_hook(spec, cfg.output_dir)
             stats.timings["finalize_s"] = time.perf_counter() - t_fin
             if sink.commit_seconds:

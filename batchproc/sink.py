@@ -7,10 +7,12 @@ resume and its videos run again. The committed parts are the truth about what is
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -130,6 +132,8 @@ class ResultSink:
         self.attempts_of: dict[str, int] = {}  # failed videos only: a retry records its attempt number
         self._last_commit = time.monotonic()
         self.commit_seconds: list[float] = []
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="batchproc-commit")
+        self._pending: Future | None = None
 
     # -- resume ------------------------------------------------------------------------------
     def part_paths(self) -> list[Path]:
@@ -195,25 +199,48 @@ class ResultSink:
         if len(self.buffer) >= self.save_interval or time.monotonic() - self._last_commit >= self.save_every_s:
             self.commit()
 
-    def commit(self) -> None:
+    def commit(self, wait: bool = False) -> None:
+        """Hand the buffered outcomes to the writer thread as the next part.
+
+        Writing (and fsyncing) happens off the driver's loop, one part at a time and in order, so
+        the loop keeps collecting outcomes meanwhile; at most one commit is in flight, which bounds
+        what a crash can lose to two save intervals. ``wait`` blocks until it is durable.
+        """
         self._last_commit = time.monotonic()
-        if not self.buffer:
-            self.checkpoint.save(self.state)
-            return
+        self._wait_pending()
+        if self.buffer:
+            n = self.state.parts_committed + 1
+            table = outcomes_to_table(self.buffer, n)
+            self.buffer.clear()
+        else:
+            n, table = self.state.parts_committed, None
+        snapshot = dataclasses.replace(self.state, parts_committed=n, recent_failures=list(self.state.recent_failures))
+        self._pending = self._writer.submit(self._write, n, table, snapshot)
+        if wait:
+            self._wait_pending()
+
+    def _write(self, n: int, table: pa.Table | None, snapshot: CheckpointState) -> None:
         t0 = time.perf_counter()
-        n = self.state.parts_committed + 1
-        table = outcomes_to_table(self.buffer, n)
-        atomic_write(self.parts_dir / part_name(n), lambda tmp: pq.write_table(table, tmp))
+        if table is not None:
+            atomic_write(self.parts_dir / part_name(n), lambda tmp: pq.write_table(table, tmp))
+        self.checkpoint.save(snapshot)
         self.state.parts_committed = n
-        self.checkpoint.save(self.state)
-        self.buffer.clear()
         self.commit_seconds.append(time.perf_counter() - t0)
+
+    def _wait_pending(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()  # re-raises a failed write (disk full, ...) in the driver
+
+    def close(self) -> None:
+        self._wait_pending()
+        self._writer.shutdown(wait=True)
 
     # -- the end -----------------------------------------------------------------------------
     def finalize(self, stats: ProcessingStats) -> None:
         """Merge committed parts into results.parquet and processing_results.json (the latest row per
         video wins, so a retried failure appears once), streaming part by part to bound memory."""
-        self.commit()
+        self.commit(wait=True)
         parts = self.part_paths()
         latest: dict[str, int] = {}
         if parts:

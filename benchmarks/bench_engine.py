@@ -78,13 +78,13 @@ def save_cost(done_rows: int, reps: int = 20) -> dict:
         for start in range(0, done_rows, chunk):
             for o in _outcomes(start, min(chunk, done_rows - start)):
                 sink.add(o)
-            sink.commit()
+            sink.commit(wait=True)
         times = []
         for r in range(reps):
             for o in _outcomes(done_rows + r * 100, 100):
                 sink.add(o)
             t0 = time.perf_counter()
-            sink.commit()
+            sink.commit(wait=True)
             times.append(time.perf_counter() - t0)
         return {"done_rows": done_rows, "save_ms_median": round(statistics.median(times) * 1000, 2),
                 "save_ms_max": round(max(times) * 1000, 2), "checkpoint_bytes": os.path.getsize(ckpt.path)}
