@@ -24,8 +24,16 @@ class DecordConfig:
 
     ``backend`` picks the decoder order: ``auto`` tries PyAV (fastest measured sequential
     decode and exact keyframe seeking), then decord, then OpenCV; a decoder that cannot open a
-    file hands over to the next. ``num_threads`` caps the decoder's threads per worker so that
-    workers x threads fits the machine (0 = choose from the worker count).
+    file hands over to the next.
+
+    ``num_threads`` is the thread budget of one worker (0 = cores / workers, see
+    ``threads_per_worker``): it becomes PyAV's ``thread_count``, decord's ``num_threads`` and
+    OpenCV's ``CAP_PROP_N_THREADS``, caps OpenCV/BLAS/OpenMP pools in the worker process, and is
+    ``VideoLoader.threads`` for process functions that start their own pools (MediaPipe).
+
+    ``device='gpu'`` decodes on GPU ``device_id`` where a GPU decoder works (PyAV through FFmpeg's
+    CUDA hwaccel, or decord built with CUDA); where none does, decoding falls back to the CPU and
+    a warning says so once per process. Nothing requires a GPU.
     """
 
     device: str = "cpu"
@@ -109,7 +117,12 @@ def load_toml(path: str | os.PathLike) -> dict[str, Any]:
 
 
 def threads_per_worker(num_workers: int, requested: int = 0) -> int:
-    """Thread budget for one worker: the cores shared out so workers x threads <= cores."""
+    """Thread budget for one worker: the cores shared out so workers x threads <= cores.
+
+    Why: every decoder and native pool defaults to one thread per core; with N workers that is
+    N x cores threads fighting for the cores. With ``--workers`` equal to the core count each
+    worker decodes on one thread. An explicit ``requested`` (``DecordConfig.num_threads``) wins.
+    """
     if requested > 0:
         return requested
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

@@ -21,6 +21,7 @@ import hashlib
 import logging
 import os
 import re
+import socket
 import sys
 import threading
 import time
@@ -32,7 +33,7 @@ from typing import Any, Iterable, Iterator
 import cloudpickle
 
 from .config import RunConfig
-from .errors import WORKER_CRASHED, ConfigError
+from .errors import WORKER_CRASHED, BatchprocError, ConfigError
 from .manifest import Task
 from .sandbox import Sandbox, SandboxInitError
 from .worker import JobSpec, Outcome
@@ -59,6 +60,8 @@ class SlotSpec:
     max_memory_mb: float | None
     recycle_every: int
     driver_path: tuple[str, ...] = ()
+    output_dir: str = ""
+    driver_host: str = ""
 
 
 class JobPayload:
@@ -83,12 +86,14 @@ class _Slot:
         self.owner = owner
         self.lock = threading.Lock()
         self.last_used = time.monotonic()
+        self.closed = False  # set (under ``lock``) when the slot leaves the registry
 
 
 _lock = threading.Lock()
 _slots: "OrderedDict[tuple[int, str], _Slot]" = OrderedDict()  # (thread ident, job digest) -> slot
 _cancelled: "OrderedDict[str, threading.Event]" = OrderedDict()  # run id -> set when the driver aborts
 _reaper: threading.Thread | None = None
+_SAFE_HOST = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def _cancel_event(run_id: str) -> threading.Event:
@@ -123,12 +128,24 @@ def _slot_for(payload: JobPayload) -> _Slot:
             while len(mine) >= MAX_JOBS_PER_THREAD:
                 evicted.append(_slots.pop(mine.pop(0)))
             slot = _slots[key] = _Slot(Sandbox(payload.job_bytes, spec.threads, spec.timeout_s, spec.max_memory_mb,
-                                               spec.recycle_every), me)
+                                               spec.recycle_every, log_path=_worker_log(spec)), me)
         _slots.move_to_end(key)
         _ensure_reaper()
     for old in evicted:  # owned by this thread, so not running anything now
+        old.closed = True
         old.sandbox.close()
     return slot
+
+
+def _worker_log(spec: SlotSpec) -> str | None:
+    """Where a sandbox's stdout/stderr go: ``output_dir/workers.log`` as on the local pool, one file per
+    host when the worker is on another node (appends from several hosts to one file on shared storage
+    interleave badly), and the worker's own stderr when this node does not see ``output_dir``."""
+    if not spec.output_dir or not os.path.isdir(spec.output_dir):
+        return None
+    host = socket.gethostname()
+    name = "workers.log" if host == spec.driver_host else f"workers-{_SAFE_HOST.sub('_', host)}.log"
+    return os.path.join(spec.output_dir, name)
 
 
 def _ensure_reaper() -> None:
@@ -157,6 +174,7 @@ def reap(idle_s: float, digest: str | None = None) -> int:
             if slot.owner in alive and now - slot.last_used < idle_s:
                 continue
             if slot.lock.acquire(blocking=False):  # never a sandbox that is running a video
+                slot.closed = True
                 closing.append(slot)
                 del _slots[key]
     for slot in closing:
@@ -185,27 +203,43 @@ def run_on_slot(payload: JobPayload, task: Task) -> Outcome | InitFailure | None
     cancelled = _cancel_event(spec.run_id)
     if cancelled.is_set():
         return None
-    slot = _slot_for(payload)
-    with slot.lock:
-        sb = slot.sandbox
-        sb.timeout_s, sb.max_memory_mb, sb.recycle_every = spec.timeout_s, spec.max_memory_mb, max(1, spec.recycle_every)
-        try:
-            return sb.run(task, cancelled)
-        except SandboxInitError as e:
-            return InitFailure(str(e))
-        except Exception as e:  # noqa: BLE001 - e.g. no more processes or file descriptors on this worker
-            sb.kill()
-            return Outcome.failure(task, WORKER_CRASHED, f"the worker could not run this video: {type(e).__name__}: {e}")
-        finally:
-            slot.last_used = time.monotonic()
+    while True:
+        slot = _slot_for(payload)
+        with slot.lock:
+            if slot.closed:  # reaped between the lookup and the lock: take a fresh one
+                continue
+            return _run_in(slot, spec, task, cancelled)
+
+
+def _run_in(slot: _Slot, spec: SlotSpec, task: Task, cancelled: threading.Event) -> Outcome | InitFailure | None:
+    sb = slot.sandbox
+    sb.timeout_s, sb.max_memory_mb, sb.recycle_every = spec.timeout_s, spec.max_memory_mb, max(1, spec.recycle_every)
+    try:
+        return sb.run(task, cancelled)
+    except SandboxInitError as e:
+        return InitFailure(str(e))
+    except Exception as e:  # noqa: BLE001 - e.g. no more processes or file descriptors on this worker
+        sb.kill()
+        return Outcome.failure(task, WORKER_CRASHED, f"the worker could not run this video: {type(e).__name__}: {e}")
+    finally:
+        slot.last_used = time.monotonic()
 
 
 # ------------------------------------------------------------------------------------------------
 # Driver side
 # ------------------------------------------------------------------------------------------------
 
-RESUBMIT = object()  # an engine result meaning "this task never ran to an end through no fault of its video"
+RESUBMIT = object()  # engine verdict: the task was dropped before it could finish; submit it again
+# Engine verdict: the worker process died under the task. Whoever killed it, every task the worker held
+# died with it, so each runs once more. Those second tries go one at a time: a video that kills its
+# worker again then takes no innocent task queued behind it on that worker a second time.
+RETRY = object()
 POLL_S = 0.2
+
+
+class EngineError(BatchprocError):
+    """The cluster itself failed (scheduler gone, no workers for minutes): the run stops with exit 2;
+    what finished is committed and the same command resumes."""
 
 
 def missing_extra(engine: str) -> ConfigError:
@@ -225,7 +259,7 @@ class RemoteExecutor:
     """The driver's loop for an engine with native futures. Subclasses provide the hooks."""
 
     engine = "remote"
-    IN_FLIGHT_PER_SLOT = 2
+    IN_FLIGHT_PER_SLOT = 4  # tasks in flight per worker slot: enough to hide the round trip, few enough to stream
     REFRESH_SLOTS_S = 30.0
 
     def __init__(self, job: JobSpec, cfg: RunConfig):
@@ -240,15 +274,19 @@ class RemoteExecutor:
             max_memory_mb=cfg.max_memory_mb,
             recycle_every=cfg.recycle_every,
             driver_path=tuple(p for p in sys.path if p),
+            output_dir=job.output_dir,
+            driver_host=socket.gethostname(),
         )
         self.key_prefix = "batchproc-" + (re.sub(r"[^A-Za-z0-9_]+", "_", job.fn_name).strip("_") or "fn")
         self._stop = threading.Event()
         self._abort = threading.Event()
         self._started = False
         self._closed = False
+        self.start_s = 0.0
         self._submitted = 0
         self._resubmits = 0
         self._inflight: dict[Any, Task] = {}
+        self._attempts: dict[str, int] = {}  # tries in this run, only for videos being tried again
 
     # -- engine hooks ------------------------------------------------------------------------
     def _start(self) -> None:
@@ -271,7 +309,7 @@ class RemoteExecutor:
         raise NotImplementedError
 
     def _failure(self, task: Task, exc: BaseException) -> Outcome | object:
-        """An engine error for one task: an Outcome, or RESUBMIT; raise for errors about the whole run."""
+        """An engine error for one task: an Outcome, RESUBMIT or RETRY; raise for errors about the whole run."""
         raise NotImplementedError
 
     def _cancel(self, handles: list) -> None:
@@ -286,25 +324,42 @@ class RemoteExecutor:
         return max(2, self.IN_FLIGHT_PER_SLOT * max(1, slots))
 
     def run(self, tasks: Iterable[Task]) -> Iterator[Outcome]:
+        try:
+            yield from self._run(tasks)
+        except (BatchprocError, SandboxInitError):
+            raise
+        except Exception as e:  # noqa: BLE001 - the cluster failed under us: one clear line, traceback in run.log
+            log.debug("%s: the engine failed", self.engine, exc_info=True)
+            raise EngineError(f"the {self.engine} cluster failed: {describe(e)}; what finished is committed: "
+                              "run the same command to resume") from None
+
+    def _run(self, tasks: Iterable[Task]) -> Iterator[Outcome]:
         t0 = time.perf_counter()
         self._start()
         self._started = True
         slots = self._slots()
-        log.info("%s: %d worker slot(s) (started in %.1f s)", self.engine, slots, time.perf_counter() - t0)
+        self.start_s = time.perf_counter() - t0
+        log.info("%s: %d worker slot(s) (started in %.1f s)", self.engine, slots, self.start_s,
+                 extra={"engine_start_s": self.start_s})
         if slots == 0:
             log.warning("%s: the cluster has no workers yet; tasks wait until some join", self.engine)
         limit = self.in_flight_limit(slots)
         refreshed = time.monotonic()
         job_ref = self._put_job(JobPayload(self.spec, self.job_bytes))
         it = iter(tasks)
-        retry: deque[Task] = deque()
+        resubmit: deque[Task] = deque()  # dropped by the engine before they ran: again, at once
+        retry: deque[Task] = deque()  # their worker died under them: again, one at a time (see RETRY)
+        retrying = None  # the handle of the one retry in flight
         inflight: dict[Any, Task] = self._inflight
         exhausted = False
         try:
             while True:
                 while not self._stop.is_set() and len(inflight) < limit:
-                    if retry:
-                        task = retry.popleft()
+                    is_retry = False
+                    if resubmit:
+                        task = resubmit.popleft()
+                    elif retry and retrying is None:
+                        task, is_retry = retry.popleft(), True
                     elif not exhausted:
                         task = next(it, None)
                         if task is None:
@@ -312,22 +367,31 @@ class RemoteExecutor:
                             continue
                     else:
                         break
-                    inflight[self._submit(task, job_ref)] = task
+                    handle = self._submit(task, job_ref)
+                    inflight[handle] = task
                     self._submitted += 1
+                    if is_retry:
+                        retrying = handle
                 if not inflight or self._abort.is_set():
                     break
                 lost = False
                 for handle, ok, value in self._wait(list(inflight), POLL_S):
                     task = inflight.pop(handle)
+                    if handle is retrying:
+                        retrying = None
                     if self._abort.is_set():
                         if ok and isinstance(value, Outcome):
                             yield value  # finished before the abort: as good as any
                         continue
                     outcome = self._outcome(task, ok, value)
-                    if outcome is RESUBMIT:
+                    if outcome is RETRY:
+                        self._attempts[task.video_id] = self.attempts(task) + 1
                         retry.append(task)
+                    elif outcome is RESUBMIT:
                         lost = True
+                        resubmit.append(task)
                     elif outcome is not None:
+                        self._attempts.pop(task.video_id, None)
                         yield outcome
                 if lost:
                     job_ref = self._put_job(JobPayload(self.spec, self.job_bytes))  # the job itself may be lost
@@ -340,6 +404,9 @@ class RemoteExecutor:
                 handles = list(inflight)
                 inflight.clear()
                 self._cancel(handles)
+
+    def attempts(self, task: Task) -> int:
+        return self._attempts.get(task.video_id, 1)
 
     def _outcome(self, task: Task, ok: bool, value: Any) -> Outcome | object | None:
         if ok:

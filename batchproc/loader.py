@@ -3,6 +3,14 @@
 It opens lazily (a function that never touches frames never opens or decodes the file), checks
 the path first so a bad path fails with a specific error type, and tries the decoders in the
 configured order so a file one decoder cannot open goes to the next.
+
+Sampling: ``sample_uniform`` and ``sample_fps`` pick indices, ``sample_adaptive`` puts frames where
+the content changes (see ``sampling.py``); all of them decode only what they need (the decoder
+seeks to the keyframe before each wanted frame unless decoding forward is cheaper).
+
+Threads: ``loader.threads`` is this worker's thread budget (cores / workers, or
+``DecordConfig.num_threads``). The decoder receives it; other native pools a process function
+starts (MediaPipe/TFLite, OpenCV) should take it from there so workers x threads fits the machine.
 """
 from __future__ import annotations
 
@@ -23,8 +31,10 @@ from .errors import (
     INVALID_PATH,
     NOT_A_FILE,
     PERMISSION_DENIED,
+    UNSUPPORTED_VIDEO,
     VideoError,
 )
+from .sampling import AdaptiveParams, change_scores, find_cuts, probe_positions, select_frames, thumb_size
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +46,22 @@ class FrameSample:
     frames: np.ndarray
     indices: list[int]
     timestamps: list[float]
-    scores: list[float] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)  # adaptive sampling: the change at each frame
+    profile: "ChangeProfile | None" = None  # adaptive sampling: the measured change curve
 
     def __len__(self) -> int:
         return len(self.indices)
+
+
+@dataclass
+class ChangeProfile:
+    """How much the picture changes over a video: ``scores[k]`` (0..1) is the change from probe
+    frame ``indices[k-1]`` to ``indices[k]``; ``cuts`` are the probe frames that start a new scene."""
+
+    indices: list[int]
+    timestamps: list[float]
+    scores: list[float]
+    cuts: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -91,6 +113,7 @@ class VideoLoader:
         self.threads = threads or threads_per_worker(1, self.config.num_threads)
         self._decoder: Decoder | None = None
         self._failed: dict[str, str] = {}
+        self._failed_types: set[str] = set()
         self.decode_s = 0.0  # time spent inside decoders, reported as a stage timing
 
     # -- opening -----------------------------------------------------------------------------
@@ -106,9 +129,12 @@ class VideoLoader:
                 return self._decoder
             except VideoError as e:
                 self._failed[name] = str(e)
+                self._failed_types.add(e.error_type)
             except ImportError as e:
                 self._failed[name] = f"{name} is not installed ({e})"
-        raise VideoError(DECODE_ERROR, "no decoder could open it: " + "; ".join(self._failed.values()))
+        # A decoder that recognised the codec as one it cannot decode is the most precise diagnosis.
+        etype = UNSUPPORTED_VIDEO if UNSUPPORTED_VIDEO in self._failed_types else DECODE_ERROR
+        raise VideoError(etype, "no decoder could open it: " + "; ".join(self._failed.values()))
 
     def _switch_decoder(self, error: VideoError) -> Decoder:
         """The current decoder failed mid-way: hand the file to the next decoder that opens it."""
@@ -135,11 +161,20 @@ class VideoLoader:
     # -- frames ------------------------------------------------------------------------------
     def iter_frames(self, indices: Sequence[int]) -> Iterator[Frame]:
         """Frames one at a time in ascending index order: memory stays at one frame."""
+        return self._decode(indices, lambda dec, todo: dec.iter_frames(todo))
+
+    def iter_thumbnails(self, indices: Sequence[int], size: tuple[int, int]) -> Iterator[Frame]:
+        """Small RGB frames (``size`` = width, height), cheaper than full frames: for analysis passes."""
+        return self._decode(indices, lambda dec, todo: dec.iter_thumbnails(todo, size))
+
+    def _decode(self, indices: Sequence[int], how) -> Iterator[Frame]:
+        """Run ``how(decoder, indices)``, timing it into ``decode_s``; on a decode error the frames
+        not yet delivered go to the next decoder."""
         done: set[int] = set()
         while True:
             dec = self._open()
             try:
-                it = dec.iter_frames([i for i in indices if i not in done])
+                it = how(dec, [i for i in indices if i not in done])
                 while True:
                     t0 = time.perf_counter()
                     item = next(it, None)
@@ -169,6 +204,10 @@ class VideoLoader:
             m = self.get_metadata()
             return FrameSample(np.zeros((0, m.height, m.width, 3), np.uint8), [], [])
         return FrameSample(np.stack([f.image for f in frames]), [f.index for f in frames], [f.timestamp for f in frames])
+
+    def keyframe_indices(self) -> list[int]:
+        """Positions of the keyframes (where decoding starts cheaply); [] when the decoder cannot tell."""
+        return self._open().keyframes()
 
     def uniform_indices(self, n: int) -> list[int]:
         """n indices spread evenly, each at the middle of its stretch (never the often-damaged last frame)."""
@@ -203,6 +242,35 @@ class VideoLoader:
 
     def sample_fps(self, fps: float, max_frames: int | None = None) -> FrameSample:
         return self._sample(self.fps_indices(fps, max_frames))
+
+    def change_profile(self, max_frames: int = 32, params: AdaptiveParams | None = None) -> ChangeProfile:
+        """The cheap low-resolution pass of adaptive sampling: probe frames (snapped to keyframes
+        where possible) decoded as thumbnails, scored by how much each differs from the last."""
+        p = params or AdaptiveParams()
+        m = self.get_metadata()
+        probes = probe_positions(m.num_frames, m.fps, self.keyframe_indices(), max_frames, p)
+        thumbs = list(self.iter_thumbnails(probes, thumb_size(m.width, m.height, p.thumb_width)))
+        if not thumbs:
+            return ChangeProfile([], [], [])
+        scores = [round(float(x), 6) for x in change_scores(np.stack([f.image for f in thumbs]))]
+        idx = [f.index for f in thumbs]
+        cuts = [idx[j] for j in np.flatnonzero(find_cuts(np.asarray(scores), p))]
+        return ChangeProfile(idx, [f.timestamp for f in thumbs], scores, cuts)
+
+    def sample_adaptive(self, min_frames: int = 8, max_frames: int = 32, params: AdaptiveParams | None = None) -> FrameSample:
+        """Frames where the content changes: ``min_frames`` for a static video, up to ``max_frames``
+        for a busy one, at least one per scene (scene cuts permitting). Deterministic per file.
+
+        ``scores`` holds each returned frame's change score; ``profile`` the whole measured curve.
+        """
+        p = params or AdaptiveParams()
+        profile = self.change_profile(max_frames, p)
+        sel = select_frames(profile.indices, profile.scores, int(min_frames), int(max_frames),
+                            self.get_metadata().num_frames, p)
+        sample = self._sample(sel.indices)
+        sample.scores = sel.scores
+        sample.profile = profile
+        return sample
 
     def close(self) -> None:
         if self._decoder is not None:
