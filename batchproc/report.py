@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .checkpoint import Checkpoint, RunLock
-from .config import DecordConfig
+from .config import DecordConfig, threads_per_worker
 from .errors import BatchprocError
 from .fns.registry import resolve
 from .manifest import Task
@@ -77,9 +77,11 @@ def analyze_one(video: Path, fn_name: str, params: dict[str, Any], output_dir: P
     out.mkdir(parents=True, exist_ok=True)
     if spec.setup is not None:
         spec.setup()
-    job = JobSpec(spec.fn, spec.name, params, decoder, str(out.resolve()), threads=0 or 1)
-    video_id = Path(video).stem
-    return run_task(job, Task(video_id, str(video))).to_dict()
+    job = JobSpec(spec.fn, spec.name, params, decoder, str(out.resolve()), threads=threads_per_worker(1))
+    outcome = run_task(job, Task(Path(video).stem, str(video))).to_dict()
+    if output_dir is None and not any(out.iterdir()):
+        out.rmdir()  # nothing was saved: leave no empty temp folder behind
+    return outcome
 
 
 def format_result(fn_name: str, outcome: dict[str, Any]) -> str:
