@@ -573,7 +573,8 @@ class OpenCVDecoder(Decoder):
 
         self.cv2 = cv2
         self.path = path
-        self.cap = cv2.VideoCapture(path, cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, max(1, threads)])
+        params = [cv2.CAP_PROP_N_THREADS, max(1, threads)] if hasattr(cv2, "CAP_PROP_N_THREADS") else []  # OpenCV >= 4.7
+        self.cap = cv2.VideoCapture(path, cv2.CAP_FFMPEG, params)
         if not self.cap.isOpened():
             raise VideoError(DECODE_ERROR, "opencv cannot open it")
         self.cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)

@@ -110,6 +110,7 @@ def thread_env(threads: int) -> dict[str, str]:
     n = str(max(1, threads))
     for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS"):
         env[k] = n
+    env["BATCHPROC_THREADS"] = n  # the budget, for libraries configured in code (MediaPipe, TFLite)
     env.setdefault("OPENCV_LOG_LEVEL", "ERROR")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("GLOG_minloglevel", "2")

@@ -10,7 +10,11 @@ video with:
   fastest full decode (goal: >= 10x on 10-minute files);
 * the time for every 30th frame (``get_frames(range(0, n, 30))``; goal: no slower than the fastest
   full decode);
-* the time for ``sample_adaptive(8, 32)``.
+* the time for ``sample_adaptive(8, 32)``;
+* the time of the demux pass that builds the packet index (included in the sparse times above).
+
+Times are "wall s (CPU s)": wall seconds, and in brackets the CPU seconds of the process (decoder
+threads included), which stay meaningful when other jobs share the machine.
 
 Videos are cached under ``bench_out/videos`` (ignored by git); they are encoded with libx264 preset
 ultrafast (two B-frames kept, scene-cut keyframes off so the GOP is exact) from cheap synthetic
@@ -158,13 +162,17 @@ def full_opencv(path: str, threads: int) -> int:
 
 
 def full_decord(path: str, threads: int) -> int:
+    """decord's sequential reader (``next``); its get_batch was measured slower and holding memory."""
     import decord
 
     vr = decord.VideoReader(path, num_threads=threads)
     n = 0
-    for start in range(0, len(vr), 64):  # get_batch over consecutive runs: decord's sequential path
-        n += vr.get_batch(list(range(start, min(len(vr), start + 64)))).shape[0]
-    return n
+    try:
+        while True:
+            vr.next()
+            n += 1
+    except StopIteration:
+        return n
 
 
 def full_decodes(path: str, threads: int, num_frames: int, repeats: int) -> dict[str, Timing]:
@@ -216,6 +224,7 @@ class Row:
     every30: Timing = field(default_factory=Timing)
     adaptive: Timing = field(default_factory=Timing)
     adaptive_n: int = 0
+    index: Timing = field(default_factory=Timing)  # the demux pass that sparse access starts with
 
     @property
     def fastest_full(self) -> Timing:
@@ -233,8 +242,19 @@ def _best_of(repeats: int, path: str, cfg: DecordConfig, run: Callable[[VideoLoa
     return best, out
 
 
+def index_timing(path: str, repeats: int) -> Timing:
+    from batchproc.decoders import PyAVDecoder
+
+    best = Timing()
+    for _ in range(repeats):
+        with PyAVDecoder(path) as dec:
+            best = best.best(_timed(dec.index)[0])
+    return best
+
+
 def sparse_timings(path: str, threads: int, row: Row, repeats: int) -> None:
     cfg = DecordConfig(backend="pyav", num_threads=threads)
+    row.index = index_timing(path, repeats)
     row.uniform16, sample = _best_of(repeats, path, cfg, lambda ld: ld.sample_uniform(16))
     check_numbers(sample.frames, sample.indices)
     every = list(range(0, row.frames, 30))
@@ -248,14 +268,16 @@ def sparse_timings(path: str, threads: int, row: Row, repeats: int) -> None:
 def table(rows: list[Row], decoders: list[str]) -> str:
     """Markdown table: wall seconds with CPU seconds in brackets; ratios on wall (and CPU)."""
     head = ["video"] + [f"{d} f/s" for d in decoders] + [
-        "fastest full s", "16 uniform s", "x faster", "every 30th s", "/ fastest full", "adaptive(8,32) s", "n"]
+        "fastest full s", "16 uniform s", "x faster", "every 30th s", "/ fastest full", "adaptive(8,32) s", "n",
+        "index s"]
     lines = [head]
     for r in rows:
         full = r.fastest_full
         lines.append([r.video] + [f"{r.frames / r.full[d].wall:.0f}" if d in r.full else "-" for d in decoders] + [
             full.cell(), r.uniform16.cell(),
             f"{full.wall / r.uniform16.wall:.1f}x ({full.cpu / r.uniform16.cpu:.1f}x)", r.every30.cell(),
-            f"{r.every30.wall / full.wall:.2f} ({r.every30.cpu / full.cpu:.2f})", r.adaptive.cell(), str(r.adaptive_n)])
+            f"{r.every30.wall / full.wall:.2f} ({r.every30.cpu / full.cpu:.2f})", r.adaptive.cell(), str(r.adaptive_n),
+            r.index.cell()])
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
     out = []
     for k, line in enumerate(lines):

@@ -68,17 +68,24 @@ def clips(tmp_path_factory, gen):
             for gop in (30, 250)}
 
 
+def counter_frames(gen, path: Path, num_frames: int, size: tuple[int, int]) -> list[np.ndarray]:
+    """RGB counter frames (the generator's public clip, decoded), to re-encode in odd ways."""
+    gen.make_counter_video(path, num_frames=num_frames, size=size, gop=10)
+    with av.open(str(path)) as c:
+        return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+
+
 @pytest.fixture(scope="module")
 def odd(tmp_path_factory, gen):
-    """Rotated, VFR, HEVC/10-bit, AV1 and unknown-codec files; counter frames drawn upright."""
+    """Rotated, VFR, edit-list, HEVC/10-bit, AV1 and unknown-codec files of counter frames."""
     d = tmp_path_factory.mktemp("odd")
-    up = [gen._counter_frame(i, 96, 128, 1.0) for i in range(24)]  # portrait 96x128, as shot
+    up = counter_frames(gen, d / "portrait_src.mp4", 24, (96, 128))  # portrait, as shot
     out = {}
     for rot in (90, 180, 270):
         # stored turned clockwise by `rot`, with a display matrix that turns it back
         stored = [np.ascontiguousarray(np.rot90(f, k=-rot // 90)) for f in up]
         out[f"rot{rot}"] = encode(d / f"rot{rot}.mp4", stored, rotation=rot, options={"bf": "2"})
-    land = [gen._counter_frame(i, 160, 120, 1.0) for i in range(40)]
+    land = counter_frames(gen, d / "landscape_src.mp4", 40, (160, 120))
     gaps = [33, 33, 50, 100, 33, 67, 20, 33] * 5
     out["vfr_pts_ms"] = [0, *np.cumsum(gaps)[:39].tolist()]
     out["vfr"] = encode(d / "vfr.mp4", land, pts=out["vfr_pts_ms"], time_base=Fraction(1, 1000), options={"bf": "2"})
