@@ -12,7 +12,6 @@ from batchproc.config import DecordConfig
 from batchproc.fns.registry import resolve
 from batchproc.loader import VideoLoader
 from batchproc.sampling import (
-    AdaptiveParams,
     _largest_remainder,
     change_scores,
     find_cuts,
