@@ -25,9 +25,14 @@ test-ray: $(STAMP)
 	$(PY) -m pip install -q -e '.[test,dask,ray]'
 	$(PY) -m pytest -q -m ray
 
-# The main job on the bundled samples: generates data_samples/, processes it, prints the report.
-# Exit code 1 from `run` is expected: the samples include broken files on purpose.
+# The main job on the bundled samples: generates data_samples/, runs the fitness analysis on the
+# rendered workout clips and prints the session report, then keyframes over every sample.
+# Exit code 1 from the keyframes run is expected: the samples include broken files on purpose.
 demo: samples
+	$(VENV)/bin/batchproc run --csv data_samples/fitness.csv --fn fitness --output-dir demo_out/fitness \
+		--workers 2 --no-progress
+	$(VENV)/bin/batchproc report demo_out/fitness
+	$(VENV)/bin/batchproc analyze data_samples/videos/workout_session.mp4 --fn fitness --report
 	$(VENV)/bin/batchproc run --csv data_samples/videos.csv --fn keyframes --output-dir demo_out/keyframes \
 		--workers 2 --param num_frames=8 --param max_side=256 --no-progress; test $$? -le 1
 	$(VENV)/bin/batchproc report demo_out/keyframes

@@ -3,9 +3,9 @@
 Per rep: range of motion (the counting signal's excursion), tempo (seconds per rep) and stability
 (how much the trunk sways during the rep, in torso lengths, after removing the slow movement).
 The first and last thirds of the set are compared: less range, slower reps and more sway late in
-the set are the classic signs of fatigue. ``fatigue_score`` in [0, 1] weighs the three (range 0.45,
-tempo 0.35, stability 0.2), each saturating at a change that coaches would call large (30 % less
-range, 40 % slower, twice the sway). Consistency of a group of reps is 1 minus the mean coefficient
+the set are the classic signs of fatigue, and so are pauses that break the set up. ``fatigue_score``
+in [0, 1] weighs them (range 0.4, tempo 0.3, stability 0.15, pauses 0.15), each saturating at a
+change that coaches would call large (30 % less range, 40 % slower, twice the sway, 3 pauses). Consistency of a group of reps is 1 minus the mean coefficient
 of variation of range and tempo, clipped to [0, 1]. A plank is judged on its hold: hip sag and sway
 in its second half against its first.
 """
@@ -89,7 +89,12 @@ def fatigue_analysis(rep: RepResult, t: np.ndarray | None = None, trunk_y: np.nd
     c_range = float(np.clip(range_drop / 0.30, 0, 1))
     c_tempo = float(np.clip(slow / 0.40, 0, 1))
     c_stab = float(np.clip(sway_up / 1.0, 0, 1))
-    score = float(np.clip(0.45 * c_range + 0.35 * c_tempo + 0.2 * c_stab, 0, 1))
+    # pauses that break the set up (a gap between reps well beyond the set's rhythm)
+    gaps = np.diff(np.asarray(rep.rep_times, dtype=np.float64))
+    med_gap = float(np.median(gaps)) if len(gaps) else 0.0
+    pauses = gaps[gaps > max(2.5 * med_gap, med_gap + 1.5)] if len(gaps) else gaps
+    c_pause = float(np.clip(len(pauses) / 3.0, 0, 1))
+    score = float(np.clip(0.4 * c_range + 0.3 * c_tempo + 0.15 * c_stab + 0.15 * c_pause, 0, 1))
     ind: list[str] = []
     if range_drop >= 0.10:
         ind.append(f"range of motion fell by {range_drop:.0%} from the first to the last reps")
@@ -97,6 +102,9 @@ def fatigue_analysis(rep: RepResult, t: np.ndarray | None = None, trunk_y: np.nd
         ind.append(f"reps slowed down: {np.mean(durs[e]):.1f} s -> {np.mean(durs[l]):.1f} s per rep")
     if sway_up >= 0.5:
         ind.append(f"the trunk sways more late in the set (+{sway_up:.0%})")
+    if len(pauses):
+        ind.append(f"the set was broken up by {len(pauses)} pause{'s' if len(pauses) > 1 else ''} "
+                   f"(longest {pauses.max():.1f} s between reps)")
     if not ind:
         ind.append("no sign of fatigue: range, tempo and stability held steady")
     return {
@@ -106,7 +114,7 @@ def fatigue_analysis(rep: RepResult, t: np.ndarray | None = None, trunk_y: np.nd
         "late_consistency": round(consistency(amps[l], durs[l]), 3),
         "per_rep": per_rep,
         "components": {"range_drop": round(range_drop, 3), "tempo_change": round(slow, 3),
-                       "sway_change": round(sway_up, 3)},
+                       "sway_change": round(sway_up, 3), "pauses": int(len(pauses))},
     }
 
 

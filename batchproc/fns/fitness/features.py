@@ -28,7 +28,7 @@ FEATURE_NAMES = (
     "hip_angle", "hip_angle_l", "hip_angle_r", "hip_asym",
     "elbow_angle", "elbow_angle_min", "elbow_angle_l", "elbow_angle_r",
     "shoulder_angle", "shoulder_angle_l", "shoulder_angle_r",
-    "torso_incline", "body_aspect", "wrist_height", "wrist_height_max", "elbow_height",
+    "torso_incline", "torso_incline_3d", "trunk_lying", "body_aspect", "wrist_height", "wrist_height_max", "elbow_height",
     "hip_height", "shoulder_y", "hip_y", "wrist_y", "ankle_spread", "wrist_spread",
     "foot_stagger", "torso_length", "visibility", "legs_visibility", "arms_visibility",
 )
@@ -65,9 +65,17 @@ def normalized_coords(poses: np.ndarray, aspect: float = 1.0) -> np.ndarray:
     """(N, 33, 2) coordinates centred on the mid-hip and scaled by the torso length (ML-friendly)."""
     p = image_points(poses, aspect)
     hip = p[:, [L_HIP, R_HIP]].mean(axis=1)
-    sh = p[:, [L_SHOULDER, R_SHOULDER]].mean(axis=1)
+    return (p - hip[:, None]) / body_scale(p)[:, None, None]
+
+
+def body_scale(img: np.ndarray) -> np.ndarray:
+    """Per frame, a body length that survives foreshortening: the trunk's length, or the shoulders'
+    width scaled to it when the trunk points at the camera (a trunk is ~1.3 shoulder widths)."""
+    sh = img[:, [L_SHOULDER, R_SHOULDER]].mean(axis=1)
+    hip = img[:, [L_HIP, R_HIP]].mean(axis=1)
     torso = np.linalg.norm(sh - hip, axis=1)
-    return (p - hip[:, None]) / np.maximum(torso, 1e-6)[:, None, None]
+    sh_w = np.linalg.norm(img[:, L_SHOULDER] - img[:, R_SHOULDER], axis=1)
+    return np.maximum(np.fmax(torso, 1.3 * sh_w), 1e-6)
 
 
 def compute_features(poses: np.ndarray, world: np.ndarray | None = None, aspect: float = 1.0,
@@ -132,10 +140,23 @@ def _compute_features(poses: np.ndarray, world: np.ndarray | None, aspect: float
     ank = img[:, [L_ANKLE, R_ANKLE]].mean(axis=1)
     d = sh - hip
     torso = np.linalg.norm(d, axis=1)
-    ts = np.maximum(torso, 1e-6)
+    sh_w = np.linalg.norm(img[:, L_SHOULDER] - img[:, R_SHOULDER], axis=1)
+    ts = body_scale(img)  # heights in a body length that survives foreshortening
     out["torso_length"] = torso
     # inclination of hip->shoulder from image "up" (y down): 0 upright, 90 horizontal, 180 inverted
-    out["torso_incline"] = np.degrees(np.arccos(np.clip(-d[:, 1] / ts, -1.0, 1.0)))
+    incline_img = np.degrees(np.arccos(np.clip(-d[:, 1] / np.maximum(torso, 1e-6), -1.0, 1.0)))
+    # When the trunk points at the camera (a push-up filmed head-on), the image foreshortens it and
+    # it looks upright; the 3-D landmarks still see it lying. Foreshortening shows as a trunk that is
+    # short next to the shoulders' width (about 1.3 : 1 when seen square on). ``trunk_lying`` blends
+    # in the 3-D inclination as that ratio drops; it only serves to recognise lying positions
+    # (push-up, plank), since the 3-D estimate is unreliable for upright bodies seen from close by.
+    d3 = pts[:, [L_SHOULDER, R_SHOULDER]].mean(axis=1) - pts[:, [L_HIP, R_HIP]].mean(axis=1)
+    incline_3d = np.degrees(np.arccos(np.clip(-d3[:, 1] / np.maximum(np.linalg.norm(d3, axis=1), 1e-6), -1.0, 1.0)))
+    ratio = torso / np.maximum(sh_w, 1e-6)
+    w3 = np.clip((0.9 - ratio) / 0.4, 0.0, 1.0)
+    out["torso_incline"] = incline_img
+    out["torso_incline_3d"] = incline_3d
+    out["trunk_lying"] = np.where(np.isfinite(incline_3d), np.fmax(incline_img, w3 * incline_3d), incline_img)
     body = img[:, [NOSE, L_SHOULDER, R_SHOULDER, L_HIP, R_HIP, L_KNEE, R_KNEE, L_ANKLE, R_ANKLE]]
     span = np.nanmax(body, axis=1) - np.nanmin(body, axis=1) if n else np.zeros((0, 2))
     out["body_aspect"] = span[:, 0] / np.maximum(span[:, 1], 1e-6)  # > 1: lying, < 1: upright
@@ -145,20 +166,22 @@ def _compute_features(poses: np.ndarray, world: np.ndarray | None, aspect: float
     out["wrist_height"] = (sh[:, 1] - np.nanmean(wr, axis=1)) / ts
     out["wrist_height_max"] = (sh[:, 1] - np.nanmin(wr, axis=1)) / ts
     out["elbow_height"] = (sh[:, 1] - np.nanmean(img[:, [L_ELBOW, R_ELBOW], 1], axis=1)) / ts
-    out["hip_height"] = (ank[:, 1] - hip[:, 1]) / ts  # hips above the ankles
+    # leg positions only where the feet are seen (out of frame, the model guesses them)
+    feet_seen = np.min(vis[:, [L_ANKLE, R_ANKLE]], axis=1) >= min_visibility
+    out["hip_height"] = np.where(feet_seen, (ank[:, 1] - hip[:, 1]) / ts, np.nan)  # hips above the ankles
     out["shoulder_y"] = sh[:, 1] / ts
     out["hip_y"] = hip[:, 1] / ts
     hip_w = np.linalg.norm(pts[:, L_HIP] - pts[:, R_HIP], axis=1)
     torso3 = np.linalg.norm(pts[:, [L_SHOULDER, R_SHOULDER]].mean(axis=1) - pts[:, [L_HIP, R_HIP]].mean(axis=1), axis=1)
     t3 = np.maximum(torso3, 1e-6)
-    out["ankle_spread"] = np.linalg.norm(pts[:, L_ANKLE] - pts[:, R_ANKLE], axis=1) / t3
+    out["ankle_spread"] = np.where(feet_seen, np.linalg.norm(pts[:, L_ANKLE] - pts[:, R_ANKLE], axis=1) / t3, np.nan)
     out["wrist_spread"] = np.linalg.norm(pts[:, L_WRIST] - pts[:, R_WRIST], axis=1) / t3
     # front-back split of the feet: ankle separation across the line of the hips (lunges)
     hip_axis = pts[:, R_HIP] - pts[:, L_HIP]
     hip_axis = hip_axis / np.maximum(hip_w, 1e-6)[:, None]
     sep = pts[:, L_ANKLE] - pts[:, R_ANKLE]
     along = np.sum(sep * hip_axis, axis=1)[:, None] * hip_axis
-    out["foot_stagger"] = np.linalg.norm(sep - along, axis=1) / t3
+    out["foot_stagger"] = np.where(feet_seen, np.linalg.norm(sep - along, axis=1) / t3, np.nan)
     out["visibility"] = np.nanmean(vis, axis=1)
     out["legs_visibility"] = np.nanmean(vis[:, [L_HIP, R_HIP, L_KNEE, R_KNEE, L_ANKLE, R_ANKLE]], axis=1)
     out["arms_visibility"] = np.nanmean(vis[:, [L_SHOULDER, R_SHOULDER, L_ELBOW, R_ELBOW, L_WRIST, R_WRIST]], axis=1)

@@ -7,7 +7,8 @@ generic function wants. Pose analysis needs something narrower, and cheaper:
   frame near the wanted time will do. That lets the decoder skip non-reference frames
   (``skip_frame=NONREF``: B-frames no other frame depends on), which roughly halves H.264 decode
   time and costs at most a frame or two of timing jitter, measured with the true timestamps;
-* only the frames handed to pose are converted to RGB (and shrunk to ``max_side``);
+* only the frames handed to pose are converted to RGB (and shrunk to ``max_side``), and the
+  deblocking filter is skipped (``fast``), which pose at 256 px cannot tell from the real thing;
 * every decoded frame leaves a tiny luma thumbnail difference, from which scene cuts are found
   (the main-subject tracker and the segmenter need them) at no measurable cost.
 
@@ -102,6 +103,7 @@ class Decoded:
     index: int
     t: float
     image: np.ndarray
+    cut: bool = False  # a scene cut happened since the previous frame handed to pose
 
 
 @dataclass
@@ -129,6 +131,20 @@ def _resize(img: np.ndarray, max_side: int | None) -> np.ndarray:
     return cv2.resize(img, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
 
 
+def frame_rgb(frame, rotation: int = 0, max_side: int | None = None) -> np.ndarray:
+    """A decoded frame as upright RGB, its longer side at most ``max_side``. A large shrink (1080p
+    and up) is done by swscale during the colour conversion (area averaging, ~2x cheaper than
+    converting at full size and resizing); a small one by OpenCV after it."""
+    w, h = frame.width, frame.height
+    if max_side:
+        sc = max_side / max(w, h)
+        if sc < 0.5:
+            tw, th = max(2, round(w * sc)), max(2, round(h * sc))
+            img = np.ascontiguousarray(frame.reformat(width=tw, height=th, format="rgb24", interpolation="AREA").to_ndarray())
+            return _rotate(img, rotation)
+    return _resize(_rotate(frame.to_ndarray(format="rgb24"), rotation), max_side)
+
+
 def _luma_thumb(frame) -> np.ndarray:
     pl = frame.planes[0]
     a = np.frombuffer(pl, np.uint8).reshape(-1, pl.line_size)[: frame.height, : frame.width]
@@ -139,7 +155,7 @@ def _luma_thumb(frame) -> np.ndarray:
 def decode_range(path: str, info: StreamInfo, schedule: RateSchedule, t_start: float = 0.0,
                  t_end: float = float("inf"), max_side: int | None = 640, skip_nonref: bool = True,
                  threads: int = 1, cuts: CutTrace | None = None,
-                 stop: threading.Event | None = None) -> Iterator[Decoded]:
+                 stop: threading.Event | None = None, fast: bool = True) -> Iterator[Decoded]:
     """Decode frames with ``t_start <= t < t_end`` (display times from ``info``) and yield, as RGB,
     those the schedule wants. Non-reference frames are skipped when ``skip_nonref``."""
     import av
@@ -156,14 +172,19 @@ def decode_range(path: str, info: StreamInfo, schedule: RateSchedule, t_start: f
         s = c.streams.video[0]
         s.thread_type = "AUTO" if threads > 1 else "SLICE"
         s.thread_count = max(1, threads)
-        if skip_nonref:
-            s.codec_context.skip_frame = "NONREF"
+        if fast:
+            # no deblocking filter: ~20 % less decode time; the block edges it would smooth are
+            # invisible once the frame is shrunk for the 256 px pose model
+            s.codec_context.options = {"skip_loop_filter": "all"}
+        skip = SkipPolicy(skip_nonref)
+        s.codec_context.skip_frame = "NONREF" if skip.skipping else "DEFAULT"
         if t_start > 0:
             k = info.key_times[info.key_times <= t_start + 1e-6]
             kt = float(k[-1]) if len(k) else 0.0
             if kt > 0:
                 c.seek(first_pts + int(round(kt / tb)), stream=s, backward=True, any_frame=False)
         prev_thumb = None
+        cut_pending = False
         for frame in c.decode(s):
             if stop is not None and stop.is_set():
                 return
@@ -177,16 +198,59 @@ def decode_range(path: str, info: StreamInfo, schedule: RateSchedule, t_start: f
                 continue
             if t >= t_end - half:
                 return
+            if skip.update(t, schedule.interval):
+                s.codec_context.skip_frame = "NONREF" if skip.skipping else "DEFAULT"
             if cuts is not None:
                 th = _luma_thumb(frame)
                 if prev_thumb is not None and th.shape == prev_thumb.shape:
+                    diff = float(np.mean(np.abs(th - prev_thumb)))
+                    recent = cuts.diffs[-15:]
+                    # the same test as analysis.detect_cuts, online: tell pose to re-detect
+                    if diff > 12.0 and diff > 4.0 * max(float(np.median(recent)) if recent else 0.0, 1.0):
+                        cut_pending = True
                     cuts.times.append(t)
-                    cuts.diffs.append(float(np.mean(np.abs(th - prev_thumb))))
+                    cuts.diffs.append(diff)
                 prev_thumb = th
             if schedule.want(t, half):
-                img = frame.to_ndarray(format="rgb24")
-                img = _resize(_rotate(img, info.rotation), max_side)
-                yield Decoded(pos, t, img)
+                yield Decoded(pos, t, frame_rgb(frame, info.rotation, max_side), cut_pending)
+                cut_pending = False
+
+
+class SkipPolicy:
+    """When to let the decoder skip non-reference frames.
+
+    Skipping is only worth it while the frames that remain are still dense enough for the analysis
+    rate: in streams whose B-frames are all non-reference (I P B B B P ...), skipping leaves one frame
+    in four or five, fewer than pose needs at 6-15 fps. So: while skipping, watch the spacing of the
+    decoded frames; when it exceeds half the sampling interval, decode everything; skip again once
+    the interval has grown to well above the spacing that skipping gave.
+    """
+
+    def __init__(self, enabled: bool):
+        self.enabled = bool(enabled)
+        self.skipping = self.enabled
+        self._last_t: float | None = None
+        self._gaps: list[float] = []
+        self.ref_gap: float | None = None  # typical spacing of decoded frames while skipping
+
+    def update(self, t: float, interval: float) -> bool:
+        """Record a decoded frame at ``t``; returns True when skipping should be switched."""
+        if not self.enabled:
+            return False
+        changed = False
+        if self.skipping:
+            if self._last_t is not None:
+                self._gaps.append(t - self._last_t)
+                self._gaps = self._gaps[-12:]
+                if len(self._gaps) >= 6:
+                    self.ref_gap = float(np.median(self._gaps))
+                    if self.ref_gap > 0.5 * interval:
+                        self.skipping, changed = False, True
+        elif self.ref_gap is not None and self.ref_gap * 1.2 <= 0.5 * interval:
+            self.skipping, changed = True, True
+            self._gaps = []
+        self._last_t = t
+        return changed
 
 
 def threaded(gen: Iterator[Decoded], maxsize: int = 6, on_time: Callable[[float], None] | None = None) -> Iterator[Decoded]:
@@ -235,3 +299,107 @@ def threaded(gen: Iterator[Decoded], maxsize: int = 6, on_time: Callable[[float]
             except Exception:  # noqa: BLE001
                 pass
             th.join(timeout=0.05)
+
+
+# -- choosing the analysis rate from the movement's own period -----------------------------------
+
+# signals watched by the rate controller: (feature, amplitude that counts as a real movement)
+_RATE_SIGNALS = (("knee_angle", 25.0), ("elbow_angle_l", 25.0), ("elbow_angle_r", 25.0),
+                 ("shoulder_angle", 30.0), ("wrist_height", 0.4), ("torso_incline", 20.0),
+                 ("ankle_spread", 0.3), ("hip_height", 0.3))
+
+
+def cycle_period(t: np.ndarray, x: np.ndarray, min_amplitude: float, min_cycles: int = 2) -> float | None:
+    """Period (s) of the cycles in a short window of samples, by hysteresis crossings of the
+    midline (robust with few samples per cycle); None unless the signal moves by ``min_amplitude``
+    through at least ``min_cycles`` regular cycles (landmark jitter is neither)."""
+    from .features import median_filter
+
+    t = np.asarray(t, dtype=np.float64)
+    x = median_filter(np.asarray(x, dtype=np.float64), 3)
+    ok = np.isfinite(x)
+    if ok.sum() < 5:
+        return None
+    t, x = t[ok], x[ok]
+    lo, hi = np.percentile(x, [10, 90])
+    amp = hi - lo
+    if amp < min_amplitude:
+        return None
+    mid = (lo + hi) / 2
+    band = 0.3 * amp
+    state = 0
+    ups: list[float] = []
+    for ti, xi in zip(t, x):
+        if xi > mid + band and state <= 0:
+            if state < 0:
+                ups.append(ti)
+            state = 1
+        elif xi < mid - band and state >= 0:
+            state = -1
+    if len(ups) < min_cycles + 1:
+        return None
+    d = np.diff(ups)
+    if d.max() > 1.6 * d.min():  # irregular: not one rhythmic movement
+        return None
+    return float(np.median(d))
+
+
+class AdaptiveRate:
+    """Sets a ``RateSchedule`` from the movement seen so far: ``cycle_samples`` samples per cycle of
+    the fastest significant movement in the last ``window_s`` seconds, between ``min_fps`` and
+    ``max_fps``. It speeds up at once and slows down only once the fast movement has been gone for a
+    whole window. ``observe`` is called with each analysed frame's landmarks (from the pose thread).
+    """
+
+    def __init__(self, schedule: RateSchedule, min_fps: float = 5.0, max_fps: float = 15.0,
+                 cycle_samples: float = 8.0, window_s: float = 6.0, aspect: float = 1.0,
+                 update_every_s: float = 0.5):
+        self.schedule = schedule
+        self.min_fps, self.max_fps = float(min_fps), float(max_fps)
+        self.cycle_samples = float(cycle_samples)
+        self.window_s = float(window_s)
+        self.aspect = float(aspect)
+        self.update_every_s = float(update_every_s)
+        self._t: list[float] = []
+        self._x: list[np.ndarray] = []
+        self._last_update = -np.inf
+        self._fast_until = -np.inf
+        self.fps = self.min_fps
+        self.history: list[tuple[float, float]] = [(0.0, self.fps)]
+        schedule.set_fps(self.fps)
+
+    def observe(self, t: float, landmarks: np.ndarray | None, world: np.ndarray | None = None) -> None:
+        from .features import compute_features
+
+        if landmarks is None:
+            row = np.full(len(_RATE_SIGNALS), np.nan)
+        else:
+            f = compute_features(landmarks[None], None if world is None else world[None], self.aspect)
+            row = np.array([f[name][0] for name, _ in _RATE_SIGNALS])
+        self._t.append(float(t))
+        self._x.append(row)
+        while self._t and self._t[0] < t - self.window_s:
+            self._t.pop(0)
+            self._x.pop(0)
+        if t - self._last_update < self.update_every_s:
+            return
+        self._last_update = t
+        tt = np.asarray(self._t)
+        xx = np.asarray(self._x)
+        periods = [cycle_period(tt, xx[:, j], amp) for j, (_, amp) in enumerate(_RATE_SIGNALS)]
+        periods = [p for p in periods if p is not None]
+        want = self.min_fps
+        if periods:
+            want = float(np.clip(self.cycle_samples / min(periods), self.min_fps, self.max_fps))
+        if want >= self.fps:
+            if want > self.fps:
+                self._fast_until = t + self.window_s
+            self._set(t, want)
+        elif t >= self._fast_until:
+            self._set(t, want)
+
+    def _set(self, t: float, fps: float) -> None:
+        if abs(fps - self.fps) > 0.25:
+            self.fps = fps
+            self.schedule.set_fps(fps)
+            self.history.append((float(t), float(fps)))

@@ -208,6 +208,19 @@ def empty_poses(n: int) -> dict[str, Any]:
             "world": np.full((n, N_LANDMARKS, 3), np.nan, np.float32)}
 
 
+def implausible(lm: np.ndarray, max_incline: float = 135.0) -> bool:
+    """A pose no exercise here produces: the shoulders well below the hips (trunk inverted beyond
+    ``max_incline`` degrees from upright), which in practice is the model tracking an upside-down
+    fit of a body it cannot see well (a close shot with the head out of frame)."""
+    sh = lm[[11, 12], :2].mean(axis=0)
+    hp = lm[[23, 24], :2].mean(axis=0)
+    d = sh - hp
+    n = float(np.hypot(d[0], d[1]))
+    if not np.isfinite(n) or n < 1e-6:
+        return False
+    return float(np.degrees(np.arccos(np.clip(-d[1] / n, -1.0, 1.0)))) > max_incline
+
+
 def estimate(frames, model: PoseModel, on_frame=None) -> dict[str, np.ndarray]:
     """Run the model over ``frames`` (objects with ``index``, ``t``, ``image``), in order.
 
@@ -223,8 +236,18 @@ def estimate(frames, model: PoseModel, on_frame=None) -> dict[str, np.ndarray]:
     det: list[bool] = []
     nan_lm = np.full((N_LANDMARKS, 4), np.nan, np.float32)
     nan_w = np.full((N_LANDMARKS, 3), np.nan, np.float32)
+    resets = 0
     for fr in frames:
+        if getattr(fr, "cut", False):
+            model.reset()  # a new shot: the tracked region means nothing any more
         out = model.process(fr.image)
+        if out is not None and implausible(out[0]):
+            # Tracking locked onto a wrong (upside-down) body: MediaPipe keeps the region of interest
+            # of the previous landmarks, so one bad detection persists. Drop it and restart tracking,
+            # so the next frame runs the person detector afresh.
+            model.reset()
+            resets += 1
+            out = None
         idx.append(int(fr.index))
         ts.append(float(fr.t))
         if out is None:
@@ -244,4 +267,5 @@ def estimate(frames, model: PoseModel, on_frame=None) -> dict[str, np.ndarray]:
         "poses": np.stack(lms) if n else np.zeros((0, N_LANDMARKS, 4), np.float32),
         "world": np.stack(wls) if n else np.zeros((0, N_LANDMARKS, 3), np.float32),
         "detected": np.asarray(det, dtype=bool),
+        "tracker_resets": np.asarray([resets], dtype=np.int64),
     }

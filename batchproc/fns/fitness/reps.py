@@ -29,10 +29,11 @@ from .features import fill_gaps, gaussian_smooth, median_filter
 # candidate that shows the movement best in each segment (see ``signal_quality``): a joint on the
 # far side of the body, a hand out of frame or a landmark the model confuses does not decide.
 REP_SIGNALS: dict[str, list[tuple[str, int, float]]] = {
+    # squats and lunges are the knees bending and the hips going down; not the hips folding (a hip
+    # hinge to pick something up folds the hips with straight knees)
     "squat": [("knee_angle", -1, 30.0), ("knee_angle_l", -1, 30.0), ("knee_angle_r", -1, 30.0),
-              ("hip_angle", -1, 30.0), ("hip_height", -1, 0.3)],
-    "lunge": [("knee_angle", -1, 25.0), ("knee_angle_min", -1, 25.0), ("hip_angle", -1, 20.0),
               ("hip_height", -1, 0.3)],
+    "lunge": [("knee_angle", -1, 25.0), ("knee_angle_min", -1, 25.0), ("hip_height", -1, 0.3)],
     "pushup": [("elbow_angle", -1, 25.0), ("elbow_angle_l", -1, 25.0), ("elbow_angle_r", -1, 25.0),
                ("wrist_height", 1, 0.2)],
     "situp": [("torso_incline", -1, 25.0), ("hip_angle", -1, 30.0)],
@@ -77,25 +78,18 @@ def estimate_period(t: np.ndarray, x: np.ndarray, min_period: float = 0.4, max_p
     lo, hi = int(min_period * rate), min(int(max_period * rate), int(0.75 * n))
     if hi <= lo + 2:
         return None
-    seg = ac[lo:hi]
-    # first local maximum above 0.2 after the autocorrelation has dipped below zero
-    neg = np.flatnonzero(ac[:hi] < 0)
-    if len(neg) == 0:
+    # peaks of the autocorrelation that stand out from the dip before them (a set padded with rest
+    # has a slow component that keeps the whole curve above zero, so "after the first zero" fails)
+    k = np.arange(max(lo, 1), hi - 1)
+    is_max = (ac[k] > ac[k - 1]) & (ac[k] >= ac[k + 1]) & (ac[k] > 0.2)
+    dips = np.minimum.accumulate(ac[:hi])
+    peaks = [int(i) for i in k[is_max] if ac[i] - dips[i] >= 0.25]
+    if not peaks:
         return None
-    start = max(lo, int(neg[0]))
-    seg = ac[start:hi]
-    if len(seg) < 3:
-        return None
-    peaks = np.flatnonzero((seg[1:-1] > seg[:-2]) & (seg[1:-1] >= seg[2:]) & (seg[1:-1] > 0.2)) + 1
-    if len(peaks) == 0:
-        return None
-    best = peaks[np.argmax(seg[peaks])]
-    # prefer the first peak that is nearly as high as the best (avoid picking a multiple)
-    for p in peaks:
-        if seg[p] >= 0.8 * seg[best]:
-            best = p
-            break
-    return float((start + best) / rate)
+    best = max(peaks, key=lambda i: ac[i])
+    # the first peak nearly as high as the best (not a multiple of the period)
+    first = next(i for i in peaks if ac[i] >= 0.5 * ac[best])
+    return float(first / rate)
 
 
 def _rolling_quantiles(t: np.ndarray, x: np.ndarray, half: float, qs=(5, 95)) -> tuple[np.ndarray, np.ndarray]:
@@ -114,18 +108,26 @@ def _rolling_quantiles(t: np.ndarray, x: np.ndarray, half: float, qs=(5, 95)) ->
 
 
 def prepare_signal(t: np.ndarray, x: np.ndarray, sign: int = 1, period: float | None = None) -> tuple[np.ndarray, float | None]:
-    """Oriented (rest side low), de-glitched, gap-filled and smoothed signal, and its period."""
-    x = sign * np.asarray(x, dtype=np.float64)
-    x = median_filter(fill_gaps(t, x, 1.0), 3)
+    """Oriented (rest side low), gap-filled, de-glitched and smoothed signal, and its period.
+
+    The smoothing scales with the movement's period (6 % of it, at most 0.12 s); the 3-sample
+    median that removes single-frame landmark glitches is used only with 10 or more samples per
+    cycle, since with fewer it would clip the turning points of fast movements."""
+    t = np.asarray(t, dtype=np.float64)
+    x = fill_gaps(t, sign * np.asarray(x, dtype=np.float64), 1.0)
     if period is None:
-        period = estimate_period(t, gaussian_smooth(t, x, 0.1))
-    sigma = float(np.clip(0.08 * (period or 2.0), 0.04, 0.25))
+        period = estimate_period(t, x)
+    dt = float(np.median(np.diff(t))) if len(t) > 1 else 0.1
+    if period is not None and period / max(dt, 1e-6) >= 10:
+        x = median_filter(x, 3)
+    sigma = float(np.clip(0.06 * period, 0.03, 0.12)) if period else 0.5 * dt
     return gaussian_smooth(t, x, sigma), period
 
 
 def count_reps(t: np.ndarray, x: np.ndarray, sign: int = 1, min_amplitude: float = 0.0,
-               hi_frac: float = 0.6, lo_frac: float = 0.35, min_rep_s: float = 0.35,
-               period: float | None = None) -> RepResult:
+               hi_frac: float = 0.6, lo_frac: float = 0.35, min_rep_s: float = 0.2,
+               period: float | None = None, min_rel_amplitude: float = 0.4,
+               open_start: bool = True) -> RepResult:
     """Count full cycles of ``x`` (rest side low after orienting with ``sign``) with hysteresis at
     ``lo_frac`` / ``hi_frac`` of the local range. See the module docstring."""
     t = np.asarray(t, dtype=np.float64)
@@ -136,12 +138,18 @@ def count_reps(t: np.ndarray, x: np.ndarray, sign: int = 1, min_amplitude: float
     if ok.sum() < 4:
         return RepResult(0, period=period)
     span = (t[ok][-1] - t[ok][0])
-    half = max(1.25 * (period or span), 1.5)
+    half = max(2.0 * (period or span), 3.0)
     half = min(half, max(span, 1.5))
     qlo, qhi = _rolling_quantiles(t, y, half)
     rng = qhi - qlo
     res = RepResult(0, period=period)
+    # A segment that opens on the far side inside a session comes out of a transition (getting up from
+    # the floor passes through a squat-like stance): that half cycle is not a rep. At the very start
+    # of a video (``open_start``) it is the clip's first rep, caught mid-way: it counts.
+    first = np.flatnonzero(ok & np.isfinite(rng) & (rng > 0))
     state = "rest"
+    if not open_start and len(first) and (y[first[0]] - qlo[first[0]]) / max(rng[first[0]], min_amplitude) > hi_frac:
+        state = "skip"
     start_t = None  # last time the signal left the rest side
     peak_t, peak_v = None, -np.inf
     base_v = np.inf  # the lowest value seen on the rest side before this excursion
@@ -152,6 +160,11 @@ def count_reps(t: np.ndarray, x: np.ndarray, sign: int = 1, min_amplitude: float
             continue
         r_eff = max(r, min_amplitude)
         u = (v - qlo[i]) / r_eff
+        if state == "skip":
+            if u < lo_frac:
+                state = "rest"
+                base_v = v
+            continue
         if state == "rest":
             base_v = min(base_v, v)
             if u < lo_frac:
@@ -177,12 +190,30 @@ def count_reps(t: np.ndarray, x: np.ndarray, sign: int = 1, min_amplitude: float
                 state = "rest"
                 start_t = None
                 base_v = v
+    # a rep is a movement like the others in the set: excursions far smaller than the set's typical
+    # rep (a shuffle during a pause) are not reps
+    # nor are excursions over in a fraction of the set's typical rep time (a landmark glitch while
+    # the limb is hidden, which is brief and sharp)
+    if res.count >= 3 and min_rel_amplitude > 0:
+        typical = float(np.median(res.amplitudes))
+        durs = np.asarray(res.rep_times) - np.asarray(res.rep_starts)
+        typical_d = float(np.median(durs))
+        keep = [i for i, a in enumerate(res.amplitudes)
+                if a >= min_rel_amplitude * typical and durs[i] >= 0.25 * typical_d]
+        if len(keep) < res.count:
+            res.rep_times = [res.rep_times[i] for i in keep]
+            res.rep_starts = [res.rep_starts[i] for i in keep]
+            res.rep_peaks = [res.rep_peaks[i] for i in keep]
+            res.amplitudes = [res.amplitudes[i] for i in keep]
+            res.count = len(keep)
     return res
 
 
 def signal_quality(t: np.ndarray, x: np.ndarray, sign: int, min_amplitude: float) -> tuple[float, np.ndarray, float | None]:
-    """How clearly a signal shows a repeated movement: its range over its frame-to-frame noise,
-    weighted by its periodicity; 0 when its range is below ``min_amplitude`` or it is mostly missing."""
+    """How clearly a signal shows the movement *throughout* a segment: in chunks of a few periods,
+    its range over its frame-to-frame noise, averaged over the chunks (a signal that shows the reps
+    only in one camera view scores low), weighted by periodicity. 0 when it is mostly missing or its
+    range never reaches ``min_amplitude``."""
     t = np.asarray(t, dtype=np.float64)
     x = np.asarray(x, dtype=np.float64)
     if np.isfinite(x).sum() < max(6, 0.6 * len(x)):
@@ -197,30 +228,121 @@ def signal_quality(t: np.ndarray, x: np.ndarray, sign: int, min_amplitude: float
         lo, hi = np.percentile(y[ok], [5, 95])
         resid = raw[ok] - y[ok]
         noise = 1.4826 * np.median(np.abs(resid - np.median(resid)))
-    rng = hi - lo
-    if rng < min_amplitude:
-        return 0.0, y, period
-    snr = rng / max(noise, 0.02 * min_amplitude)
-    return float(min(snr, 50.0) * (1.0 if period else 0.6)), y, period
+        if hi - lo < min_amplitude:
+            return 0.0, y, period
+        noise = max(noise, 0.02 * min_amplitude)
+        tk = t[ok]
+        chunk = max(3.0 * (period or 2.0), 4.0)
+        n_chunks = max(1, int(round((tk[-1] - tk[0]) / chunk)))
+        edges = np.linspace(tk[0], tk[-1] + 1e-9, n_chunks + 1)
+        scores = []
+        for c0, c1 in zip(edges[:-1], edges[1:]):
+            yc = y[ok][(tk >= c0) & (tk < c1)]
+            if len(yc) < 3:
+                scores.append(0.0)
+                continue
+            rc = float(np.percentile(yc, 95) - np.percentile(yc, 5))
+            scores.append(min(rc / noise, 50.0) if rc >= 0.5 * min_amplitude else 0.0)
+    return float(np.mean(scores) * (1.0 if period else 0.6)), y, period
 
 
-def count_segment(exercise: str, t: np.ndarray, feats: dict[str, np.ndarray], mask: np.ndarray) -> RepResult:
-    """Count the reps of ``exercise`` over the frames selected by ``mask``, on the candidate signal
-    with the best quality."""
+def _same_signal(a: np.ndarray, b: np.ndarray, min_corr: float = 0.97) -> bool:
+    ok = np.isfinite(a) & np.isfinite(b)
+    if ok.sum() < 6:
+        return False
+    x, y = a[ok] - a[ok].mean(), b[ok] - b[ok].mean()
+    den = np.sqrt((x * x).sum() * (y * y).sum())
+    return bool(den > 0 and (x * y).sum() / den >= min_corr)
+
+
+def count_segment(exercise: str, t: np.ndarray, feats: dict[str, np.ndarray], mask: np.ndarray,
+                  shots: np.ndarray | None = None, rel_quality: float = 0.5, open_start: bool = True) -> RepResult:
+    """Count the reps of ``exercise`` over the frames selected by ``mask``, shot by shot when
+    ``shots`` (a shot id per frame) is given: after a cut the view, the framing and often the tempo
+    change, so each shot gets its own signal choice, period and range; the reps add up.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    if shots is None:
+        return _count_shot(exercise, t, feats, mask, rel_quality, open_start)
+    shots = np.asarray(shots)
+    total = RepResult(0)
+    periods = []
+    first_shot = True
+    for sh in np.unique(shots[mask]):
+        m = mask & (shots == sh)
+        if m.sum() < 4:
+            continue
+        # after a cut, the new shot may well open mid-rep (edited footage): count it
+        r = _count_shot(exercise, t, feats, m, rel_quality, open_start or not first_shot)
+        first_shot = False
+        total.count += r.count
+        total.rep_times += r.rep_times
+        total.rep_starts += r.rep_starts
+        total.rep_peaks += r.rep_peaks
+        total.amplitudes += r.amplitudes
+        if r.period:
+            periods.append(r.period)
+        if r.signal and (total.signal is None or r.count > 0):
+            total.signal = r.signal if total.signal in (None, r.signal) else f"{total.signal}+{r.signal}"
+    total.period = float(np.median(periods)) if periods else None
+    return total
+
+
+def _count_shot(exercise: str, t: np.ndarray, feats: dict[str, np.ndarray], mask: np.ndarray,
+                rel_quality: float = 0.5, open_start: bool = True) -> RepResult:
+    """Count the reps of ``exercise`` over the frames selected by ``mask``.
+
+    Every candidate signal whose quality is at least ``rel_quality`` of the best one counts; the
+    answer is the median of their counts (a landmark that drops out for one rep, or a signal that
+    misses the reps in one camera view, is outvoted; between two middle counts the better signal
+    decides), with the rep times of the best-quality candidate that gave it."""
     if exercise not in REP_SIGNALS:
         return RepResult(0)
     tt = np.asarray(t, dtype=np.float64)[mask]
-    best = None
+    cands = []
     for name, sign, amp in REP_SIGNALS[exercise]:
         if name not in feats:
             continue
         vals = np.asarray(feats[name], dtype=np.float64)[mask]
-        q, _, period = signal_quality(tt, vals, sign, amp)
-        if q > 0 and (best is None or q > best[0]):
-            best = (q, name, vals, sign, amp, period)
-    if best is None:
+        q, y, period = signal_quality(tt, vals, sign, amp)
+        if q > 0:
+            cands.append((q, name, vals, sign, amp, period, y))
+    if not cands:
         return RepResult(0)
-    _, name, vals, sign, amp, period = best
-    res = count_reps(tt, vals, sign, amp, period=period)
-    res.signal = name
+    # one vote per distinct signal: a merged left/right angle that is really one side's angle (the
+    # other side unseen) must not outvote the rest
+    cands.sort(key=lambda c: -c[0])
+    distinct: list[tuple] = []
+    for c in cands:
+        if not any(_same_signal(c[6], d[6]) for d in distinct):
+            distinct.append(c)
+    cands = [c[:6] for c in distinct]
+    best_q = max(c[0] for c in cands)
+    results = []
+    for q, name, vals, sign, amp, period in cands:
+        if q >= rel_quality * best_q:
+            r = count_reps(tt, vals, sign, amp, period=period, open_start=open_start)
+            r.signal = name
+            results.append((q, r))
+    # a signal that sees no rep at all where others do is not looking at the moving limb (the idle
+    # arm in one-arm curls): it does not vote
+    if any(r.count for _, r in results):
+        results = [(q, r) for q, r in results if r.count > 0]
+    counts = sorted(r.count for _, r in results)
+    m = len(counts)
+    # the upper median: a signal that merges or misses reps is a likelier failure than one that
+    # invents them (noise is held off by the amplitude floor and the hysteresis)
+    middle = counts[m // 2]
+    q, res = max(((q, r) for q, r in results if r.count == middle), key=lambda qr: qr[0] * _regularity(qr[1]))
     return res
+
+
+def _regularity(r: RepResult) -> float:
+    """How alike the counted reps are (1: same range and duration each time). Reps of one set are
+    alike; a transition counted as a rep (reaching up to the bar) stands out."""
+    if r.count < 2:
+        return 0.5
+    a = np.asarray(r.amplitudes, dtype=np.float64)
+    d = np.asarray(r.rep_times, dtype=np.float64) - np.asarray(r.rep_starts, dtype=np.float64)
+    cv = 0.5 * (a.std() / max(abs(a.mean()), 1e-9) + d.std() / max(abs(d.mean()), 1e-9))
+    return float(1.0 / (1.0 + 3.0 * cv))

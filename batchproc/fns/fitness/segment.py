@@ -88,6 +88,8 @@ def segment_windows(centers: np.ndarray, scores: np.ndarray, duration: float | N
         return (r[2] - r[1]) * hop
 
     def too_short(r):
+        if r[0] >= n_ex and (r[1] == 0 or r[2] == len(centers)):
+            return False  # idle time at the very start or end of the video is real, however short
         return run_dur(r) < (min_exercise_s if r[0] < n_ex else min_rest_s)
 
     # absorb short runs, shortest first, into the neighbour that explains them better
