@@ -129,7 +129,8 @@ def _peak_rss_reset() -> None:
         pass
 
 
-def _peak_rss_mb() -> float | None:
+def peak_rss_mb() -> float | None:
+    """This process's peak RSS since the last reset (Linux VmHWM), in MB."""
     try:
         with open("/proc/self/status") as f:
             for line in f:
@@ -177,6 +178,6 @@ def run_task(job: JobSpec, task: Task, setup_error: str | None = None) -> Outcom
         loader.close()
     return Outcome(
         task.video_id, task.video_path, status, etype, err,
-        elapsed_s=time.perf_counter() - t0, peak_rss_mb=_peak_rss_mb(), result=result,
+        elapsed_s=time.perf_counter() - t0, peak_rss_mb=peak_rss_mb(), result=result,
         decode_s=loader.decode_s, worker=f"pid{os.getpid()}",
     )

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..loader import VideoLoader
 from ..sampling import AdaptiveParams
-from .keyframes import resize_max_side
+from .keyframes import resize_max_side, video_fields
 
 
 def adaptive_sample(loader: VideoLoader, min_frames: int = 8, max_frames: int = 32, max_side: int | None = None,
@@ -32,10 +32,5 @@ def adaptive_sample(loader: VideoLoader, min_frames: int = 8, max_frames: int = 
         "frames": resize_max_side(sample.frames, max_side),
         "scene_cuts": profile.cuts if profile else [],
         "probes": len(profile.indices) if profile else 0,
-        "duration": meta.duration,
-        "fps": meta.fps,
-        "video_frames": meta.num_frames,
-        "width": meta.width,
-        "height": meta.height,
-        "codec": meta.codec,
+        **video_fields(meta),
     }

@@ -36,10 +36,11 @@ def extract_keyframes(loader: VideoLoader, num_frames: int = 16, max_side: int |
         "indices": sample.indices,
         "timestamps": [round(t, 6) for t in sample.timestamps],
         "frames": frames,
-        "duration": meta.duration,
-        "fps": meta.fps,
-        "video_frames": meta.num_frames,
-        "width": meta.width,
-        "height": meta.height,
-        "codec": meta.codec,
+        **video_fields(meta),
     }
+
+
+def video_fields(meta) -> dict[str, Any]:
+    """The video's own facts every frame-sampling result carries, under the same names."""
+    return {"duration": meta.duration, "fps": meta.fps, "video_frames": meta.num_frames,
+            "width": meta.width, "height": meta.height, "codec": meta.codec}

@@ -25,6 +25,7 @@ import numpy as np
 
 from ...loader import VideoLoader
 from ...resources import setup_hook
+from ...worker import peak_rss_mb
 from .analysis import analyze_poses, detect_cuts
 from .pose import average_visibility, check_complexity, get_model, main_subject_mask
 from .summary import build_result, format_report
@@ -40,17 +41,6 @@ def _setup() -> None:
     model = get_model(0)
     model.process(np.zeros((64, 64, 3), np.uint8))
     model.reset()
-
-
-def _peak_rss_mb() -> float | None:
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return None
 
 
 WARMUP_S = 3.0
@@ -318,7 +308,7 @@ def summarize(run: dict[str, Any], min_exercise_s: float = 2.0, min_rest_s: floa
     return build_result(analysis, total_duration=duration, total_frames=run["total_frames"], analyzed_frames=n,
                         detected_frames=int(detected.sum()),
                         average_visibility=average_visibility(run["poses"], detected), timings=timings,
-                        processing_time=processing_time, peak_memory_mb=_peak_rss_mb(), extra_stats=extra,
+                        processing_time=processing_time, peak_memory_mb=peak_rss_mb(), extra_stats=extra,
                         arrays=arrays)
 
 
