@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from batchproc.fns.fitness.classify import EXERCISES  # noqa: E402
 
-POSE_STAGE_VERSION = "5"  # bump when extract_poses changes what it produces
+POSE_STAGE_VERSION = "6"  # bump when extract_poses changes what it produces
 NON_EXERCISE = {"rest", "other", "transition"}
 TARGETS = {"mae": 0.10, "obo": 0.90, "ident": 0.90, "plank": 0.15}
 

@@ -150,8 +150,10 @@ def test_long_session_segmentation(manifest, tmp_path):
     path = tmp_path / "session.mp4"
     parts = concat_clips([str(SHARED / by_id[c]["path"]) for c in order], path, 640, 360, 15.0, rest_s=4.0,
                          preset="ultrafast")
+    # two pose lanes: exercises the chunked path (chunks with a warm-up, stitched back together)
     with VideoLoader(str(path), "session", threads=2) as loader:
-        r = analyze_fitness(loader, return_poses=False)
+        r = analyze_fitness(loader, return_poses=False, lanes=2, chunk_s=30.0)
+    assert r["video_stats"]["pose_lanes"] == 2
     found = [d["exercise"] for d in r["detailed_analysis"]]
     # consecutive duplicates (a set split by a pause) count once
     collapsed = [e for i, e in enumerate(found) if i == 0 or found[i - 1] != e]

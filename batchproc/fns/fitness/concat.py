@@ -31,7 +31,7 @@ def _clip_frames(path: str, fps: float, width: int, height: int, start_s: float 
     """Frames of one clip on the output time grid (nearest earlier frame), letterboxed."""
     import av
 
-    from ...decoders import _rotate
+    from .frames import _rotate
 
     with av.open(path, metadata_errors="ignore") as c:
         s = c.streams.video[0]

@@ -309,18 +309,49 @@ _RATE_SIGNALS = (("knee_angle", 25.0), ("elbow_angle_l", 25.0), ("elbow_angle_r"
                  ("ankle_spread", 0.3), ("hip_height", 0.3))
 
 
+def _ang(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
+    u, v = a - b, c - b
+    d = float(np.sqrt((u @ u) * (v @ v)))
+    return float(np.degrees(np.arccos(np.clip((u @ v) / d, -1.0, 1.0)))) if d > 0 else float("nan")
+
+
+def rate_signals(lm: np.ndarray, aspect: float = 1.0) -> np.ndarray:
+    """The ``_RATE_SIGNALS`` of one frame's landmarks, computed directly (this runs in the pose loop
+    for every frame, so it avoids the general feature code's overhead; same definitions)."""
+    p = np.asarray(lm, dtype=np.float64)
+    xy = p[:, :2] * (aspect, 1.0)
+    xyz = np.concatenate([xy, p[:, 2:3] * aspect], axis=1)
+    sh, hp, an = xy[[11, 12]].mean(0), xy[[23, 24]].mean(0), xy[[27, 28]].mean(0)
+    d = sh - hp
+    torso = float(np.hypot(*d))
+    scale = max(torso, 1.3 * float(np.hypot(*(xy[11] - xy[12]))), 1e-6)
+    torso3 = max(float(np.linalg.norm(xyz[[11, 12]].mean(0) - xyz[[23, 24]].mean(0))), 1e-6)
+    knee = np.nanmean([_ang(xyz[23], xyz[25], xyz[27]), _ang(xyz[24], xyz[26], xyz[28])])
+    return np.array([
+        knee,
+        _ang(xyz[11], xyz[13], xyz[15]),
+        _ang(xyz[12], xyz[14], xyz[16]),
+        np.nanmean([_ang(xyz[13], xyz[11], xyz[23]), _ang(xyz[14], xyz[12], xyz[24])]),
+        (sh[1] - xy[[15, 16], 1].mean()) / scale,
+        float(np.degrees(np.arccos(np.clip(-d[1] / max(torso, 1e-6), -1.0, 1.0)))),
+        float(np.linalg.norm(xyz[27] - xyz[28])) / torso3,
+        (an[1] - hp[1]) / scale,
+    ])
+
+
 def cycle_period(t: np.ndarray, x: np.ndarray, min_amplitude: float, min_cycles: int = 2) -> float | None:
     """Period (s) of the cycles in a short window of samples, by hysteresis crossings of the
     midline (robust with few samples per cycle); None unless the signal moves by ``min_amplitude``
     through at least ``min_cycles`` regular cycles (landmark jitter is neither)."""
-    from .features import median_filter
-
     t = np.asarray(t, dtype=np.float64)
-    x = median_filter(np.asarray(x, dtype=np.float64), 3)
+    x = np.asarray(x, dtype=np.float64)
     ok = np.isfinite(x)
     if ok.sum() < 5:
         return None
     t, x = t[ok], x[ok]
+    # a 3-sample running median removes single-frame landmark glitches (cheap: this runs in the
+    # pose loop)
+    x = np.concatenate([x[:1], np.median(np.stack([x[:-2], x[1:-1], x[2:]]), axis=0), x[-1:]])
     lo, hi = np.percentile(x, [10, 90])
     amp = hi - lo
     if amp < min_amplitude:
@@ -369,13 +400,7 @@ class AdaptiveRate:
         schedule.set_fps(self.fps)
 
     def observe(self, t: float, landmarks: np.ndarray | None, world: np.ndarray | None = None) -> None:
-        from .features import compute_features
-
-        if landmarks is None:
-            row = np.full(len(_RATE_SIGNALS), np.nan)
-        else:
-            f = compute_features(landmarks[None], None if world is None else world[None], self.aspect)
-            row = np.array([f[name][0] for name, _ in _RATE_SIGNALS])
+        row = np.full(len(_RATE_SIGNALS), np.nan) if landmarks is None else rate_signals(landmarks, self.aspect)
         self._t.append(float(t))
         self._x.append(row)
         while self._t and self._t[0] < t - self.window_s:
