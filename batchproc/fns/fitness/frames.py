@@ -114,9 +114,7 @@ class CutTrace:
     diffs: list[float] = field(default_factory=list)
 
 
-def _rotate(img: np.ndarray, rotation: int) -> np.ndarray:
-    r = rotation % 360
-    return img if r == 0 else np.ascontiguousarray(np.rot90(img, k=r // 90))
+from ...decoders import _rotate  # noqa: E402  (one rotation rule for loader and fitness)
 
 
 def _resize(img: np.ndarray, max_side: int | None) -> np.ndarray:
