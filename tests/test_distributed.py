@@ -28,7 +28,7 @@ from batchproc.resources import setup_hook
 from batchproc.worker import JobSpec
 
 from conftest import BATCHPROC, write_csv
-from test_cli import ENV, manifest
+from test_cli import ENV, manifest, wait_for
 from test_isolation import misbehave
 
 needs_dask = pytest.mark.skipif(importlib.util.find_spec("distributed") is None,
@@ -147,14 +147,6 @@ def check_setup_once_per_slot(tmp_path, backend, max_slots, **opts):
 def cli_run(args, **kw):
     return subprocess.run([*BATCHPROC, *map(str, args)], env=ENV, capture_output=True, text=True, **kw)
 
-
-def wait_for(pred, timeout):
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def check_kill_9_then_resume(tmp_path, backend, n=120, kills=2):
