@@ -9,12 +9,12 @@ needs (``min_fps`` while the body moves slowly or rests, up to ``max_fps`` durin
 as jumping jacks: ``cycle_samples`` samples per cycle), the decoder skips the frames nobody references
 and converts only the sampled ones, and decoding overlaps pose in a background thread.
 
-Both cores: in a batch, one worker per core, one video each. A long video can also be cut into
-chunks shared by ``lanes`` pose lanes (threads with a model each); but measured with mediapipe
-0.10.21, two pose graphs in one process run one after the other (2 threads x 40 frames take twice
-as long as 1 x 40, at one core of CPU), so lanes > 1 gives no speed-up and is off by default. A
-single long video thus gets one core for pose plus the decode thread on the other; splitting long
-videos into time-range tasks across workers would be the engine-level way to use both cores.
+Both cores: in a batch, one worker per core, one video each (one model per worker). A worker that
+has the machine to itself (one worker, or a single long video) cuts the video into chunks shared by
+``lanes`` pose lanes: threads with a model each (MediaPipe runs its graph outside the GIL; measured
+here, 2 threads x 60 frames take the time of 1 x 60 at twice the CPU). Each chunk after the first
+starts a few seconds early so tracking and the rate controller are settled when its own frames
+begin. ``lanes=0`` (default) uses the worker's thread budget, so workers x lanes = cores.
 """
 from __future__ import annotations
 
@@ -141,7 +141,7 @@ POSE_PARAMS = ("analysis_fps", "min_fps", "max_fps", "cycle_samples", "max_side"
 def extract_poses(loader: VideoLoader, analysis_fps: float | str = "auto", min_fps: float = 6.0,
                   max_fps: float = 15.0, cycle_samples: float = 10.0, max_side: int | None = 640,
                   model_complexity: int = 1, min_detection_confidence: float = 0.5,
-                  min_tracking_confidence: float = 0.5, skip_nonref: bool = True, lanes: int = 1,
+                  min_tracking_confidence: float = 0.5, skip_nonref: bool = True, lanes: int = 0,
                   chunk_s: float = 0.0, fast_decode: bool = True) -> dict[str, Any]:
     """The pose stage alone: landmarks for the sampled frames, scene-cut trace, rates and timings.
 
@@ -321,7 +321,7 @@ def summarize(run: dict[str, Any], min_exercise_s: float = 2.0, min_rest_s: floa
 def analyze_fitness(loader: VideoLoader, analysis_fps: float | str = "auto", min_fps: float = 6.0,
                     max_fps: float = 15.0, cycle_samples: float = 10.0, max_side: int | None = 640,
                     model_complexity: int = 1, min_detection_confidence: float = 0.5,
-                    min_tracking_confidence: float = 0.5, skip_nonref: bool = True, lanes: int = 1,
+                    min_tracking_confidence: float = 0.5, skip_nonref: bool = True, lanes: int = 0,
                     chunk_s: float = 0.0, min_exercise_s: float = 2.0, min_rest_s: float = 1.5,
                     return_poses: bool = True, fast_decode: bool = True) -> dict[str, Any]:
     """Workout analysis: exercises, reps, rests and fatigue over a whole session.
@@ -329,10 +329,9 @@ def analyze_fitness(loader: VideoLoader, analysis_fps: float | str = "auto", min
     ``analysis_fps``: "auto" picks the pose rate from the movement's own period (``cycle_samples``
     samples per cycle, between ``min_fps`` and ``max_fps``); a number fixes it. ``max_side`` shrinks
     frames before pose; ``skip_nonref`` and ``fast_decode`` (no deblocking) make decoding cheaper.
-    ``model_complexity``: only 1 ships offline with mediapipe 0.10.21. ``lanes``: pose lanes (threads,
-    one model each) over chunks of a long video, 0 = the worker's thread budget; measured with
-    mediapipe 0.10.21, two models in one process do not run in parallel, so the default is 1 and both
-    cores are used by running two workers. Returns the session summary,
+    ``model_complexity``: only 1 ships offline with mediapipe 0.10.21. ``lanes``: parallel pose lanes
+    (threads, one model each) over chunks of the video; 0 = the worker's thread budget, so a single
+    long video uses both cores while a 2-worker batch runs one lane per worker. Returns the session summary,
     per-segment analysis, video stats and timings, plus the landmarks (``poses`` (N, 33, 4): x, y, z,
     visibility; ``pose_frame_indices``; ``pose_times``) as artifacts.
     """
