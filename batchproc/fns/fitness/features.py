@@ -117,23 +117,20 @@ def _compute_features(poses: np.ndarray, world: np.ndarray | None, aspect: float
         return np.min(vis[:, list(ids)], axis=1)
 
     out: dict[str, np.ndarray] = {}
-    kl, kr = ang(L_HIP, L_KNEE, L_ANKLE), ang(R_HIP, R_KNEE, R_ANKLE)
-    wkl, wkr = v(L_HIP, L_KNEE, L_ANKLE), v(R_HIP, R_KNEE, R_ANKLE)
-    out["knee_angle_l"], out["knee_angle_r"] = kl, kr
-    out["knee_angle"] = _merge(kl, kr, wkl, wkr)
-    out["knee_angle_min"] = np.fmin(kl, kr)
-    hl, hr = ang(L_SHOULDER, L_HIP, L_KNEE), ang(R_SHOULDER, R_HIP, R_KNEE)
-    out["hip_angle_l"], out["hip_angle_r"] = hl, hr
-    out["hip_angle"] = _merge(hl, hr, v(L_SHOULDER, L_HIP, L_KNEE), v(R_SHOULDER, R_HIP, R_KNEE))
-    out["hip_asym"] = np.abs(hl - hr)
-    el, er = ang(L_SHOULDER, L_ELBOW, L_WRIST), ang(R_SHOULDER, R_ELBOW, R_WRIST)
-    wel, wer = v(L_SHOULDER, L_ELBOW, L_WRIST), v(R_SHOULDER, R_ELBOW, R_WRIST)
-    out["elbow_angle_l"], out["elbow_angle_r"] = el, er
-    out["elbow_angle"] = _merge(el, er, wel, wer)
-    out["elbow_angle_min"] = np.fmin(el, er)
-    sl, sr = ang(L_ELBOW, L_SHOULDER, L_HIP), ang(R_ELBOW, R_SHOULDER, R_HIP)
-    out["shoulder_angle_l"], out["shoulder_angle_r"] = sl, sr
-    out["shoulder_angle"] = _merge(sl, sr, v(L_ELBOW, L_SHOULDER, L_HIP), v(R_ELBOW, R_SHOULDER, R_HIP))
+    # Each joint angle: left, right, and both merged by visibility (the side facing the camera wins).
+    joints = {
+        "knee": ((L_HIP, L_KNEE, L_ANKLE), (R_HIP, R_KNEE, R_ANKLE)),
+        "hip": ((L_SHOULDER, L_HIP, L_KNEE), (R_SHOULDER, R_HIP, R_KNEE)),
+        "elbow": ((L_SHOULDER, L_ELBOW, L_WRIST), (R_SHOULDER, R_ELBOW, R_WRIST)),
+        "shoulder": ((L_ELBOW, L_SHOULDER, L_HIP), (R_ELBOW, R_SHOULDER, R_HIP)),
+    }
+    for name, (left, right) in joints.items():
+        a_l, a_r = ang(*left), ang(*right)
+        out[f"{name}_angle_l"], out[f"{name}_angle_r"] = a_l, a_r
+        out[f"{name}_angle"] = _merge(a_l, a_r, v(*left), v(*right))
+    out["knee_angle_min"] = np.fmin(out["knee_angle_l"], out["knee_angle_r"])
+    out["elbow_angle_min"] = np.fmin(out["elbow_angle_l"], out["elbow_angle_r"])
+    out["hip_asym"] = np.abs(out["hip_angle_l"] - out["hip_angle_r"])
 
     sh = img[:, [L_SHOULDER, R_SHOULDER]].mean(axis=1)
     hip = img[:, [L_HIP, R_HIP]].mean(axis=1)
