@@ -5,6 +5,7 @@ import json
 import logging
 import signal
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -165,23 +166,35 @@ def fns() -> None:
 @click.argument("video", type=click.Path(path_type=Path))
 @click.option("--fn", "fn_name", default="keyframes", show_default=True)
 @click.option("--param", "params", multiple=True, metavar="KEY=VALUE")
-@click.option("--output-dir", type=click.Path(path_type=Path), default=None, help="Where arrays (artifacts) go.  [default: a temp folder]")
+@click.option("--output-dir", type=click.Path(path_type=Path), default=None,
+              help="Where arrays (artifacts) go.  [default: not kept (a temporary folder, removed on exit)]")
 @click.option("--report", "as_report", is_flag=True, help="A readable summary instead of JSON.")
 @click.option("--decoder", type=click.Choice(["auto", "pyav", "decord", "opencv"]), default="auto")
 def analyze(video: Path, fn_name: str, params: tuple[str, ...], output_dir: Path | None, as_report: bool, decoder: str) -> None:
     """Run a process function on one video and print the result (JSON on stdout)."""
     from .report import analyze_one, format_result
+    from .sandbox import quiet_native_logs
 
     _setup_logging(0, True)
+    quiet_native_logs()  # native libraries' INFO/WARNING chatter (MediaPipe, TFLite) stays off the terminal
+    # without --output-dir the arrays go to a temporary folder that is removed before exiting, whatever happens
+    tmp = tempfile.TemporaryDirectory(prefix="batchproc-analyze-") if output_dir is None else None
     try:
-        outcome = analyze_one(video, fn_name, _parse_params(params), output_dir, DecordConfig(backend=decoder))
-    except BatchprocError as e:
-        _fail(e)
-        return
-    if outcome["status"] != "ok":
-        click.echo(f"error: {video}: {outcome['error_type']}: {outcome['error']}", err=True)
-        sys.exit(EXIT_FAILED_VIDEOS)
-    click.echo(format_result(fn_name, outcome) if as_report else json.dumps(outcome["result"], indent=2, ensure_ascii=False))
+        try:
+            outcome = analyze_one(video, fn_name, _parse_params(params), Path(tmp.name) if tmp else output_dir,
+                                  DecordConfig(backend=decoder))
+        except BatchprocError as e:
+            _fail(e)
+            return
+        if outcome["status"] != "ok":
+            click.echo(f"error: {video}: {outcome['error_type']}: {outcome['error']}", err=True)
+            sys.exit(EXIT_FAILED_VIDEOS)
+        click.echo(format_result(fn_name, outcome) if as_report else json.dumps(outcome["result"], indent=2, ensure_ascii=False))
+        if tmp and not as_report and (Path(tmp.name) / "artifacts").exists():
+            click.echo("note: the arrays (artifacts) above were not kept; pass --output-dir to keep them", err=True)
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
 
 
 @main.command()

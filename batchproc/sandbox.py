@@ -12,11 +12,15 @@ locks are inherited, and user scripts without a ``__main__`` guard are never re-
 """
 from __future__ import annotations
 
+import atexit
 import os
+import re
+import select
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from multiprocessing.connection import Connection
 from typing import Any
@@ -62,8 +66,113 @@ def _signal_name(returncode: int | None) -> str:
     return f"exit code {returncode}"
 
 
+# -- native log noise ----------------------------------------------------------------------------
+
+# Informational lines native libraries write straight to file descriptor 2, past Python's logging:
+# absl / glog INFO and WARNING lines (MediaPipe: "W0000 00:00:1796056748.93 15485
+# inference_feedback_manager.cc:114] Feedback manager requires ..." at every graph start), TFLite's
+# "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." and absl's notice that it was never
+# initialised. Their level cannot be set from outside: this MediaPipe build logs through absl, which
+# reads neither GLOG_minloglevel nor TF_CPP_MIN_LOG_LEVEL, and exports no symbol to call. Errors
+# (E/F lines), tracebacks, decoder messages and anything else pass through unchanged.
+NATIVE_NOISE = re.compile(
+    rb"^(?:[IW]\d{4}(?:\d{4})? [\d:.]+\s+\d+ \S+:\d+\] "
+    rb"|INFO: (?:Created|Initialized|Replacing) .*(?:TensorFlow Lite|XNNPACK|TfLite)"
+    rb"|WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR)")
+NATIVE_ENV = {"TF_CPP_MIN_LOG_LEVEL": "2", "GLOG_minloglevel": "2", "OPENCV_LOG_LEVEL": "ERROR"}
+_stderr_filter: dict[str, Any] | None = None
+
+
+def quiet_native_logs() -> bool:
+    """Keep native libraries' informational log lines (see ``NATIVE_NOISE``) out of this process's
+    stderr, for good: fd 2 becomes a pipe read by a thread that forwards every other line, unchanged,
+    to the real stderr (a partial line after 0.2 s of quiet). Call it before the noisy library starts
+    (in a sandbox child, in ``batchproc analyze``); idempotent. ``BATCHPROC_NATIVE_LOGS=1`` keeps
+    everything. Returns whether the filter is on."""
+    global _stderr_filter
+    if _stderr_filter is not None:
+        return True
+    if os.environ.get("BATCHPROC_NATIVE_LOGS", "") not in ("", "0"):
+        return False
+    for k, v in NATIVE_ENV.items():
+        os.environ.setdefault(k, v)  # for libraries that do read them (glog builds, TensorFlow, OpenCV)
+    try:
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        pass
+    try:
+        real = os.dup(2)
+        r, w = os.pipe()
+    except OSError:
+        return False
+    os.dup2(w, 2)
+    os.close(w)
+
+    def write_all(data: bytes) -> None:
+        while data:
+            try:
+                data = data[os.write(real, data):]
+            except InterruptedError:
+                continue
+            except OSError:
+                return
+
+    def pump() -> None:
+        buf = b""
+        while True:
+            if buf:  # a partial line: pass it on if nothing completes it soon (a prompt, a progress bar)
+                ready, _, _ = select.select([r], [], [], 0.2)
+                if not ready:
+                    write_all(buf)
+                    buf = b""
+                    continue
+            try:
+                chunk = os.read(r, 65536)
+            except InterruptedError:
+                continue
+            except OSError:
+                break
+            if not chunk:
+                break
+            *lines, buf = (buf + chunk).split(b"\n")
+            out = b"".join(line + b"\n" for line in lines if not NATIVE_NOISE.match(line))
+            if out:
+                write_all(out)
+        if buf and not NATIVE_NOISE.match(buf):
+            write_all(buf)
+        os.close(r)
+
+    th = threading.Thread(target=pump, name="batchproc-stderr-filter", daemon=True)
+    th.start()
+    _stderr_filter = {"real": real, "thread": th}
+    try:
+        import faulthandler
+
+        if faulthandler.is_enabled():  # a crash report must not wait on the filter thread
+            faulthandler.enable(file=real)
+    except (ImportError, OSError, ValueError):
+        pass
+    atexit.register(_restore_stderr)
+    return True
+
+
+def _restore_stderr() -> None:
+    """At exit: give fd 2 back and let the filter thread pass on what it still holds."""
+    global _stderr_filter
+    state, _stderr_filter = _stderr_filter, None
+    if state is None:
+        return
+    try:
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        pass
+    os.dup2(state["real"], 2)  # closes the pipe's last write end: the thread sees EOF
+    state["thread"].join(timeout=2.0)
+
+
 def child_main(fd: int) -> None:
     _die_with_parent()
+    quiet_native_logs()  # before anything imports MediaPipe; the rest still reaches workers.log
     conn = Connection(fd)
     # The driver's import path first, so functions defined in its scripts and test modules unpickle here.
     driver_path = conn.recv()
@@ -111,9 +220,8 @@ def thread_env(threads: int) -> dict[str, str]:
     for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS"):
         env[k] = n
     env["BATCHPROC_THREADS"] = n  # the budget, for libraries configured in code (MediaPipe, TFLite)
-    env.setdefault("OPENCV_LOG_LEVEL", "ERROR")
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    env.setdefault("GLOG_minloglevel", "2")
+    for k, v in NATIVE_ENV.items():  # the child also filters what ignores these (quiet_native_logs)
+        env.setdefault(k, v)
     return env
 
 

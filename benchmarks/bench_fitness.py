@@ -2,7 +2,8 @@
 
 1. The dev clips (../shared/videos): per clip, fitness (one pose lane, as a batch worker runs it)
    with its decode / pose / analysis split, and a full decode of the same file (every frame, PyAV);
-   then the whole set through the batch engine with 2 workers (both cores).
+   then the whole set through the batch engine with 2 workers (both cores), fitness side by side
+   with a decode-only function (every frame decoded, nothing else) through the same engine.
 2. A long 720p30 session built from the clips at bench time (re-encoded to 1280x720 @ 30 fps with
    PyAV into a temporary folder, rests between clips; never kept in the project): full decode, a
    naive pipeline (10 fps, every frame decoded, one lane) and fitness with 1 and 2 pose lanes.
@@ -110,10 +111,27 @@ def bench_clips(folder: Path, rows: list[dict[str, str]], out: dict[str, Any]) -
                     "decode_x_1core": tot["duration"] / tot["dec_all"], "split": share}
 
 
-def bench_batch(folder: Path, rows: list[dict[str, str]], out: dict[str, Any]) -> None:
+def decode_only(loader) -> dict[str, Any]:
+    """A process function that decodes every frame (PyAV, the worker's thread budget) and nothing else:
+    the floor for any function through the engine."""
+    n, _ = decode_all(loader.path, threads=max(1, int(loader.threads or 1)))
+    return {"frames": n}
+
+
+def _engine(csv_path: Path, fn: Any, out_dir: Path, params: dict[str, Any]) -> tuple[float, float, dict[str, Any]]:
     from batchproc import BatchVideoProcessor
 
-    print(f"\n== dev clips through the batch engine, 2 workers ({load()})")
+    t0 = time.perf_counter()
+    res = BatchVideoProcessor(num_workers=2, show_progress=False).process_dataset(
+        csv_path, process_fn=fn, output_dir=out_dir, params=params)
+    wall = time.perf_counter() - t0
+    return wall, sum(float(rec["elapsed_s"] or 0) for rec in res["results"]), res["stats"]
+
+
+def bench_batch(folder: Path, rows: list[dict[str, str]], out: dict[str, Any]) -> None:
+    print(f"\n== dev clips through the batch engine, 2 workers: fitness vs decode-only ({load()})")
+    video = sum(float(r["duration_s"]) for r in rows)
+    out["batch"] = {"video_s": video}
     with tempfile.TemporaryDirectory(prefix="bench-fitness-") as tmp:
         csv_path = Path(tmp) / "videos.csv"
         with open(csv_path, "w", newline="") as f:
@@ -121,18 +139,18 @@ def bench_batch(folder: Path, rows: list[dict[str, str]], out: dict[str, Any]) -
             w.writerow(["video_id", "video_path"])
             for r in rows:
                 w.writerow([r["video_id"], str((folder / r["path"]).resolve())])
-        t0 = time.perf_counter()
-        res = BatchVideoProcessor(num_workers=2, show_progress=False).process_dataset(
-            csv_path, process_fn="fitness", output_dir=Path(tmp) / "out", params={"return_poses": False})
-        wall = time.perf_counter() - t0
-        per_video = sum(float(rec["elapsed_s"] or 0) for rec in res["results"])
-    video = sum(float(r["duration_s"]) for r in rows)
-    st = res["stats"]
-    print(f"  {st['processed']} ok, {st['failed']} failed: {video:.1f} s of video in {wall:.1f} s wall "
-          f"(incl. worker start-up) = {video / wall:.2f}x real time on 2 cores; "
-          f"{per_video:.1f} s in workers = {2 * video / per_video:.2f}x per 2 workers")
-    out["batch"] = {"video_s": video, "wall_s": wall, "x": video / wall, "worker_s": per_video,
-                    "ok": st["processed"], "failed": st["failed"]}
+        for name, fn, params in (("fitness", "fitness", {"return_poses": False}),
+                                 ("decode-only", decode_only, {})):
+            wall, per_video, st = _engine(csv_path, fn, Path(tmp) / name, params)
+            print(f"  {name:12s} {st['processed']} ok, {st['failed']} failed: {video:.1f} s of video in {wall:6.1f} s wall "
+                  f"(incl. worker start-up) = {video / wall:6.2f}x real time on 2 cores; "
+                  f"{per_video:.1f} s in workers = {2 * video / per_video:.2f}x per 2 workers ({load()})")
+            out["batch"][name] = {"wall_s": wall, "x": video / wall, "worker_s": per_video, "ok": st["processed"],
+                                  "failed": st["failed"]}
+    fx, dx = out["batch"]["fitness"]["x"], out["batch"]["decode-only"]["x"]
+    print(f"  fitness {fx:.2f}x real time vs decode-only {dx:.2f}x: fitness takes {dx / fx:.1f}x the time of decoding "
+          f"every frame")
+    out["batch"].update(x=fx, wall_s=out["batch"]["fitness"]["wall_s"])
 
 
 def bench_session(folder: Path, rows: list[dict[str, str]], minutes: float, keep: str | None,
@@ -210,6 +228,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     with open(folder / "manifest.csv", newline="") as f:
         rows = list(csv.DictReader(f))
+    from batchproc.sandbox import quiet_native_logs
+
+    quiet_native_logs()  # MediaPipe's per-graph log lines would bury the figures
     print(f"fitness benchmark: {os.cpu_count()} cores, {load()}")
     out: dict[str, Any] = {"cores": os.cpu_count()}
     from batchproc.fns.fitness import get_model

@@ -35,7 +35,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from batchproc.fns.fitness.classify import EXERCISES  # noqa: E402
+from batchproc.fns.fitness import ANALYSES, DEFAULT_ANALYSIS  # noqa: E402
+from batchproc.fns.fitness.classifier import EXERCISES  # noqa: E402
 
 POSE_STAGE_VERSION = "6"  # bump when extract_poses changes what it produces
 NON_EXERCISE = {"rest", "other", "transition"}
@@ -415,6 +416,38 @@ def report_sections(m: dict[str, Any], speed: dict[str, Any]) -> list[str]:
     return out
 
 
+def clip_from_row(r: dict[str, str], segs: dict[str, list[dict[str, Any]]]):
+    """A manifest row as a labelled training clip (the format ``batchproc fitness-train`` reads)."""
+    from batchproc.fns.fitness.training import LabelledClip
+
+    active = None
+    if r.get("active_start_s") and r.get("active_end_s"):
+        active = (float(r["active_start_s"]), float(r["active_end_s"]))
+    return LabelledClip(r["video_id"], r["path"], r["exercise"], active,
+                        [(s["label"], s["start"], s["end"]) for s in segs.get(r["video_id"], [])])
+
+
+def leave_one_source_out(rows: list[dict[str, str]], runs: dict[str, dict[str, Any]],
+                         segs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Each source held out in turn: a model fitted on the other sources' clips plus the generated data,
+    scored on the held-out clips. Shows what a user's own labelled footage adds; these models stay
+    here (they are fitted on clips the project may not ship)."""
+    from batchproc.fns.fitness import summarize
+    from batchproc.fns.fitness.training import SynthPlan, synth_dataset, train_on_clips
+    from batchproc.fns.fitness.window_features import WindowConfig
+
+    synth = synth_dataset(SynthPlan(), WindowConfig())
+    results: dict[str, dict[str, Any]] = {}
+    for source in sorted({r["source_repo"] for r in rows}):
+        train_rows = [r for r in rows if r["source_repo"] != source and r["video_id"] in runs]
+        model = train_on_clips([clip_from_row(r, segs) for r in train_rows], runs, synth_cache=synth)
+        for r in rows:
+            if r["source_repo"] == source and r["video_id"] in runs:
+                results[r["video_id"]] = summarize(runs[r["video_id"]], return_poses=False, analysis="learned",
+                                                   model=model)
+    return evaluate(rows, results, segs)
+
+
 def run_batch(rows: list[dict[str, str]], folder: Path, out_dir: Path, params: dict[str, Any],
               stats: dict[str, Any] | None = None) -> dict[str, dict]:
     """The real engine end to end: 2 workers, the registered ``fitness`` function. ``stats``, when given, gets
@@ -462,6 +495,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", help="also write every figure here (overall, per exercise, per view, negatives, "
                                      "plank, speed, per clip)")
     ap.add_argument("--verbose", action="store_true", help="keep MediaPipe's native log lines")
+    ap.add_argument("--analysis", default=DEFAULT_ANALYSIS, choices=ANALYSES,
+                    help=f"which analysis the main report and the targets judge (default {DEFAULT_ANALYSIS}); "
+                         "the other one is summarised after it")
+    ap.add_argument("--no-loso", action="store_true",
+                    help="skip the leave-one-source-out fits (a model per held-out source; a few minutes)")
     args = ap.parse_args(argv)
     global VERBOSE
     VERBOSE = args.verbose
@@ -477,25 +515,28 @@ def main(argv: list[str] | None = None) -> int:
     segs = load_segments(folder)
     afps: float | str = args.analysis_fps if args.analysis_fps == "auto" else float(args.analysis_fps)
     pose_params = {"analysis_fps": afps, "max_side": args.max_side}
+    batch_params = {**pose_params, "analysis": args.analysis}
 
     from batchproc.fns.fitness import summarize
 
     t0 = time.perf_counter()
     results: dict[str, dict[str, Any]] = {}
+    runs: dict[str, dict[str, Any]] = {}
     pose_time = video_time = 0.0
     posed_clips = 0
     batch_stats: dict[str, Any] = {}
     if args.batch:
         with native_stderr_quiet(not args.verbose):
-            results = run_batch(rows, folder, ROOT / "eval_out" / "batch_run", pose_params, batch_stats)
+            results = run_batch(rows, folder, ROOT / "eval_out" / "batch_run", batch_params, batch_stats)
     else:
         for r in rows:
             clip = folder / r["path"]
             sha = r.get("sha256") or sha256(clip)
             run, cached = pose_run(clip, r["video_id"], sha, pose_params, Path(args.cache_dir),
                                    not args.no_cache, args.lanes)
+            runs[r["video_id"]] = run
             t_an = time.perf_counter()
-            results[r["video_id"]] = summarize(run, return_poses=False)
+            results[r["video_id"]] = summarize(run, return_poses=False, analysis=args.analysis)
             t_an = time.perf_counter() - t_an
             if not cached:
                 tm = run["timings"]
@@ -545,6 +586,30 @@ def main(argv: list[str] | None = None) -> int:
         f"{k} {_fmt(c['value'], '.3f')} {'<=' if c['at_most'] else '>='} {c['target']:g} "
         f"{'not judged' if c['ok'] is None else _mark(c['ok'])}" for k, c in checks.items()))
     print(f"evaluated {len(rows)} clips in {elapsed:.1f} s; settings {pose_params}")
+    m_other: dict[str, Any] = {}
+    for other in (a for a in ANALYSES if a != args.analysis and runs):
+        res_o = {vid: summarize(run, return_poses=False, analysis=other) for vid, run in runs.items()}
+        m_other[other] = evaluate(rows, res_o, segs)
+        print()
+        print(f"The other analysis, analysis={other!r}, on the same poses:")
+        print(metrics_line(f"{other} all clips", m_other[other]))
+        for line in group_table(f"{other} per exercise", m_other[other]["by_exercise"]):
+            print(line)
+        for line in group_table(f"{other} per view", m_other[other]["by_view"]):
+            print(line)
+        print(f"{other} negatives: no false reps in {_fmt(m_other[other]['neg_clean'], '.2f')}; "
+              f"plank hold error max {_fmt(m_other[other]['plank_err'], '.0%')}")
+    m_loso = None
+    if runs and not args.no_loso:
+        t_l = time.perf_counter()
+        m_loso = leave_one_source_out(rows, runs, segs)
+        print()
+        print("Leave-one-source-out: for each source, a model fitted on the OTHER dev sources' clips plus the "
+              "generated data (the fitness-train path), evaluated on the held-out source")
+        print(metrics_line("LOSO all clips", m_loso))
+        for line in group_table("LOSO per exercise", m_loso["by_exercise"]):
+            print(line)
+        print(f"LOSO: {len({r['source_repo'] for r in rows})} fits in {time.perf_counter() - t_l:.0f} s")
     if args.json:
         def strip(m: dict[str, Any] | None) -> dict[str, Any] | None:
             return m and {k: v for k, v in m.items() if k not in ("lines", "clips")}
@@ -577,6 +642,9 @@ def main(argv: list[str] | None = None) -> int:
             "seg_agreement_by_clip": m_all["seg_agreement_by_clip"],
             "by_confidence": {"high_medium": strip(m_hm), "low": strip(m_low)},
             "clips": m_all["clips"],
+            "analysis": args.analysis,
+            "other_analyses": {k: strip(v) for k, v in m_other.items()},
+            "leave_one_source_out": strip(m_loso),
         }
         Path(args.json).write_text(json.dumps(clean(doc), indent=2))
     return 0 if all(c["ok"] is not False for c in checks.values()) else 1

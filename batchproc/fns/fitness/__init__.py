@@ -9,12 +9,18 @@ needs (``min_fps`` while the body moves slowly or rests, up to ``max_fps`` durin
 as jumping jacks: ``cycle_samples`` samples per cycle), the decoder skips the frames nobody references
 and converts only the sampled ones, and decoding overlaps pose in a background thread.
 
-Both cores: in a batch, one worker per core, one video each (one model per worker). A worker that
-has the machine to itself (one worker, or a single long video) cuts the video into chunks shared by
-``lanes`` pose lanes: threads with a model each (MediaPipe runs its graph outside the GIL; measured
-here, 2 threads x 60 frames take the time of 1 x 60 at twice the CPU). Each chunk after the first
-starts a few seconds early so tracking and the rate controller are settled when its own frames
-begin. ``lanes=0`` (default) uses the worker's thread budget, so workers x lanes = cores.
+Both cores: in a batch, one worker per core, one video each (one model per worker). A video is cut
+into chunks of ``chunk_s`` seconds (60 by default; the grid depends on the video's duration and
+``chunk_s`` only), and a worker that has cores to spare runs ``lanes`` of them at once: threads with a
+model each (MediaPipe runs its graph outside the GIL; measured here, 2 threads on 2 cores give ~1.6x
+the frames of one). Each chunk after the first starts ``WARMUP_S`` early so tracking and the rate
+controller are settled when its own frames begin (the warm-up frames are dropped). ``lanes=0``
+(default) uses the worker's thread budget, so workers x lanes = cores.
+
+Reproducible: the same file with the same parameters gives bit-identical landmarks whatever the
+number of workers or lanes, the load or the timing. Every chunk is analysed on its own from a reset
+model, and within a chunk the frames sampled depend only on the poses already computed, in frame
+order (see ``frames.RateFeedback``), never on how far the decode thread has run ahead.
 """
 from __future__ import annotations
 
@@ -32,6 +38,7 @@ from ...loader import VideoLoader
 from ...resources import setup_hook
 from ...worker import peak_rss_mb
 from .analysis import analyze_poses, detect_cuts
+from .classifier import ExerciseModel, load_model
 from .pose import average_visibility, check_complexity, get_model, main_subject_mask
 from .summary import build_result, format_report
 from .tables import write_fitness_tables
@@ -66,26 +73,38 @@ class _Lane:
 
 
 def _run_chunk(lane: _Lane, path: str, info, t0: float, t1: float, p: dict[str, Any], aspect: float) -> None:
-    """Decode (background thread) and pose (this thread) one time range of the video."""
+    """Decode (background thread) and pose (this thread) one time range of the video.
+
+    A pure function of the file, the range and ``p``: the model starts from a reset, and the decode
+    thread learns the adaptive rate only through a ``RateFeedback`` (decisions from the poses of the
+    frames up to ``lag_s`` before, in order), so thread timing never changes what is sampled."""
     from . import frames as F
 
     # a chunk after the first starts WARMUP_S early: the tracker locks on and the rate controller
     # learns the movement before the chunk's own frames (the warm-up frames are dropped)
     w0 = max(0.0, t0 - WARMUP_S) if t0 > 0 else 0.0
     sched = F.RateSchedule(p["min_fps"] if p["adaptive"] else p["analysis_fps"], start=w0)
-    ctl = F.AdaptiveRate(sched, p["min_fps"], p["max_fps"], p["cycle_samples"], aspect=aspect) if p["adaptive"] else None
+    fb = F.RateFeedback(p["min_fps"]) if p["adaptive"] else None
+    ctl = F.AdaptiveRate(fb, p["min_fps"], p["max_fps"], p["cycle_samples"], aspect=aspect) if fb is not None else None
     cuts = F.CutTrace()
     decode_busy: list[float] = []
     pose_time = [0.0]
     gen = F.decode_range(path, info, sched, w0, t1, max_side=p["max_side"], skip_nonref=p["skip_nonref"],
-                         threads=1, cuts=cuts, fast=p["fast_decode"])
+                         threads=1, cuts=cuts, fast=p["fast_decode"], feedback=fb)
     lane.model.reset()  # a new time range: do not carry the tracked person over a jump in time
 
     def on_frame(t: float, lm) -> None:
         if ctl is not None:
             ctl.observe(t, lm)
+            fb.processed()  # after every frame, detected or not: the decode side counts frames
 
-    res = _estimate_timed(F.threaded(gen, on_time=decode_busy.append), lane.model, on_frame, pose_time)
+    frames = F.threaded(gen, on_time=decode_busy.append)
+    try:
+        res = _estimate_timed(frames, lane.model, on_frame, pose_time)
+    finally:
+        if fb is not None:
+            fb.close()
+        frames.close()  # stops and joins the decode thread (at once if pose failed)
     if w0 < t0:
         keep = res["times"] >= t0 - 0.5 / max(info.fps, 1.0)
         res = {k: (v[keep] if k != "tracker_resets" else v) for k, v in res.items()}
@@ -95,10 +114,15 @@ def _run_chunk(lane: _Lane, path: str, info, t0: float, t1: float, p: dict[str, 
     lane.parts.append(res)
     lane.cut_times += cuts.times
     lane.cut_diffs += cuts.diffs
-    lane.decode_s += sum(decode_busy)
+    lane.decode_s += sum(decode_busy) - (fb.wait_s if fb is not None else 0.0)
     lane.pose_s += pose_time[0]
     if ctl is not None:
-        lane.rates += [(max(t, t0), f) for t, f in ctl.history]
+        # a decision applies from lag_s after the frame that prompted it; the rate in force when the
+        # chunk's own frames begin is listed at t0
+        applied = [(w0, ctl.history[0][1])] + [(t + fb.lag_s, f) for t, f in ctl.history[1:]]
+        before = [r for r in applied if r[0] <= t0]
+        end = min(t1, float(info.times[-1]))  # a decision near the end may apply to no frame at all
+        lane.rates += [(t0, before[-1][1])] + [r for r in applied if t0 < r[0] <= end]
     else:
         lane.rates.append((t0, p["analysis_fps"]))
 
@@ -138,16 +162,25 @@ POSE_PARAMS = ("analysis_fps", "min_fps", "max_fps", "cycle_samples", "max_side"
                "min_detection_confidence", "min_tracking_confidence", "skip_nonref", "fast_decode")
 
 
+DEFAULT_CHUNK_S = 60.0
+
+
 def extract_poses(loader: VideoLoader, analysis_fps: float | str = "auto", min_fps: float = 6.0,
                   max_fps: float = 15.0, cycle_samples: float = 10.0, max_side: int | None = 640,
                   model_complexity: int = 1, min_detection_confidence: float = 0.5,
                   min_tracking_confidence: float = 0.5, skip_nonref: bool = True, lanes: int = 0,
-                  chunk_s: float = 0.0, fast_decode: bool = True) -> dict[str, Any]:
+                  chunk_s: float = DEFAULT_CHUNK_S, fast_decode: bool = True) -> dict[str, Any]:
     """The pose stage alone: landmarks for the sampled frames, scene-cut trace, rates and timings.
 
     Returns a dict of numpy arrays and plain values (``times``, ``indices``, ``poses``, ``world``,
     ``detected``, ``cut_times``, ``cut_diffs``, ``rates``) plus ``duration``, ``total_frames``,
     ``aspect``, ``lanes``, ``decode_path`` and ``timings``; ``summarize`` turns it into the result.
+
+    Deterministic: for one file and one set of parameters, ``times``, ``indices``, ``poses``, ``world``
+    (and everything else but ``timings`` and ``lanes``) are bit-identical from run to run, whatever
+    ``lanes``, the worker count or the machine's load. The video is cut into equal chunks of at most
+    ``chunk_s`` seconds (<= 0: the default, 60 s), a grid that depends on the duration alone; ``lanes``
+    only sets how many chunks run at once.
     """
     check_complexity(model_complexity)
     adaptive = isinstance(analysis_fps, str)
@@ -194,11 +227,10 @@ def extract_poses(loader: VideoLoader, analysis_fps: float | str = "auto", min_f
     raw: dict[str, np.ndarray] = {}
     if info is not None:
         try:
-            if chunk_s and chunk_s > 0:
-                size = float(chunk_s)
-            else:  # a few chunks per lane for balance, never tiny (each chunk restarts tracking)
-                size = max(30.0, min(120.0, duration / (4 * n_lanes))) if n_lanes > 1 else duration + 1.0
-            n_chunks = max(1, math.ceil(duration / size))
+            # the chunk grid is a function of the duration only (never of the lanes): each chunk restarts
+            # tracking, so a grid that moved with the lanes would move the results too
+            size = float(chunk_s) if chunk_s and chunk_s > 0 else DEFAULT_CHUNK_S
+            n_chunks = max(1, math.ceil(duration / size - 1e-9))
             bounds = [(k * duration / n_chunks, (k + 1) * duration / n_chunks if k + 1 < n_chunks else math.inf)
                       for k in range(n_chunks)]
             n_lanes = min(n_lanes, n_chunks)
@@ -277,18 +309,40 @@ def extract_poses(loader: VideoLoader, analysis_fps: float | str = "auto", min_f
             "timings": timings}
 
 
+ANALYSES = ("rules", "learned")
+# the default analysis: the clip test holds the default to the level it reaches on the dev clips, and
+# the learned chain does not reach the rules' level there yet (see analysis_rules.py)
+DEFAULT_ANALYSIS = "rules"
+
+
 def summarize(run: dict[str, Any], min_exercise_s: float = 2.0, min_rest_s: float = 1.5,
-              return_poses: bool = True, started: float | None = None) -> dict[str, Any]:
-    """The analysis stages over an ``extract_poses`` output, and the result in the reference format."""
+              return_poses: bool = True, started: float | None = None, analysis: str = DEFAULT_ANALYSIS,
+              model: "str | ExerciseModel | None" = None) -> dict[str, Any]:
+    """The analysis stages over an ``extract_poses`` output, and the result in the reference format.
+
+    ``analysis``: "learned" (class-agnostic repetition counting + the trained exercise classifier,
+    ``model`` = a path or model, default the shipped one) or "rules" (the first, hand-set chain)."""
+    if analysis not in ANALYSES:
+        raise ValueError(f"analysis must be one of {', '.join(ANALYSES)}, got {analysis!r}")
+    if model is not None and analysis != "learned":
+        raise ValueError("model= applies to analysis='learned' only")
     timings = dict(run.get("timings", {}))
     t_an = time.perf_counter()
     duration = float(run["duration"])
     cuts = detect_cuts(run["cut_times"], run["cut_diffs"]) if len(run["cut_times"]) else np.zeros(0)
     detected = main_subject_mask(run["poses"], run["detected"], run["times"], cuts)
-    analysis = analyze_poses(run["times"], run["poses"], run["world"], detected, run["aspect"], duration, cuts,
-                             min_exercise_s=min_exercise_s, min_rest_s=min_rest_s)
+    if analysis == "learned":
+        if model is None or isinstance(model, (str, os.PathLike)):
+            model = load_model(model)
+        analysis_out = analyze_poses(run["times"], run["poses"], run["world"], detected, run["aspect"], duration,
+                                     cuts, model=model, min_exercise_s=min_exercise_s, min_rest_s=min_rest_s)
+    else:
+        from .analysis_rules import analyze_poses as analyze_by_rules
+
+        analysis_out = analyze_by_rules(run["times"], run["poses"], run["world"], detected, run["aspect"],
+                                        duration, cuts, min_exercise_s=min_exercise_s, min_rest_s=min_rest_s)
     timings["analysis_s"] = time.perf_counter() - t_an
-    for k, v in analysis["timings"].items():
+    for k, v in analysis_out["timings"].items():
         timings[f"analysis.{k}"] = v
     n = len(run["times"])
     processing_time = time.perf_counter() - started if started is not None else sum(
@@ -310,7 +364,7 @@ def summarize(run: dict[str, Any], min_exercise_s: float = 2.0, min_rest_s: floa
         poses[~detected] = np.nan
         arrays = {"poses": poses, "pose_frame_indices": np.asarray(run["indices"], dtype=np.int64),
                   "pose_times": np.asarray(run["times"], dtype=np.float64)}
-    return build_result(analysis, total_duration=duration, total_frames=run["total_frames"], analyzed_frames=n,
+    return build_result(analysis_out, total_duration=duration, total_frames=run["total_frames"], analyzed_frames=n,
                         detected_frames=int(detected.sum()),
                         average_visibility=average_visibility(run["poses"], detected), timings=timings,
                         processing_time=processing_time, peak_memory_mb=peak_rss_mb(), extra_stats=extra,
@@ -322,16 +376,24 @@ def analyze_fitness(loader: VideoLoader, analysis_fps: float | str = "auto", min
                     max_fps: float = 15.0, cycle_samples: float = 10.0, max_side: int | None = 640,
                     model_complexity: int = 1, min_detection_confidence: float = 0.5,
                     min_tracking_confidence: float = 0.5, skip_nonref: bool = True, lanes: int = 0,
-                    chunk_s: float = 0.0, min_exercise_s: float = 2.0, min_rest_s: float = 1.5,
-                    return_poses: bool = True, fast_decode: bool = True) -> dict[str, Any]:
+                    chunk_s: float = DEFAULT_CHUNK_S, min_exercise_s: float = 2.0, min_rest_s: float = 1.5,
+                    return_poses: bool = True, fast_decode: bool = True, analysis: str = DEFAULT_ANALYSIS,
+                    model: str | None = None) -> dict[str, Any]:
     """Workout analysis: exercises, reps, rests and fatigue over a whole session.
+
+    ``analysis``: "rules" (default) or "learned": repetitions counted without naming them, then named
+    by the exercise classifier, ``model`` (a path from ``batchproc fitness-train``; default the
+    shipped model, trained on generated poses only).
 
     ``analysis_fps``: "auto" picks the pose rate from the movement's own period (``cycle_samples``
     samples per cycle, between ``min_fps`` and ``max_fps``); a number fixes it. ``max_side`` shrinks
     frames before pose; ``skip_nonref`` and ``fast_decode`` (no deblocking) make decoding cheaper.
-    ``model_complexity``: only 1 ships offline with mediapipe 0.10.21. ``lanes``: parallel pose lanes
-    (threads, one model each) over chunks of the video; 0 = the worker's thread budget, so a single
-    long video uses both cores while a 2-worker batch runs one lane per worker. Returns the session summary,
+    ``model_complexity``: only 1 ships offline with mediapipe 0.10.21. ``chunk_s``: the video is analysed
+    in chunks of at most this many seconds (tracking restarts at each, after a warm-up); ``lanes``:
+    parallel pose lanes (threads, one model each) over those chunks; 0 = the worker's thread budget, so
+    a single long video uses both cores while a 2-worker batch runs one lane per worker. Neither the
+    lanes nor the worker count change the result: same file, same parameters, same landmarks and
+    summary (timings aside). Returns the session summary,
     per-segment analysis, video stats and timings, plus the landmarks (``poses`` (N, 33, 4): x, y, z,
     visibility; ``pose_frame_indices``; ``pose_times``) as artifacts.
     """
@@ -339,7 +401,7 @@ def analyze_fitness(loader: VideoLoader, analysis_fps: float | str = "auto", min
     run = extract_poses(loader, analysis_fps, min_fps, max_fps, cycle_samples, max_side, model_complexity,
                         min_detection_confidence, min_tracking_confidence, skip_nonref, lanes, chunk_s,
                         fast_decode)
-    return summarize(run, min_exercise_s, min_rest_s, return_poses, started)
+    return summarize(run, min_exercise_s, min_rest_s, return_poses, started, analysis, model)
 
 
 analyze_fitness.format_report = format_report  # type: ignore[attr-defined]

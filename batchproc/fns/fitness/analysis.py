@@ -1,32 +1,86 @@
-"""The analysis chain over landmark arrays: features -> windows -> segments -> reps -> fatigue.
+"""The analysis chain over landmark arrays: embedding -> repetitions -> naming -> segments -> fatigue.
 
-Pure (no video, no model): ``analyze_poses`` takes what pose estimation produced and returns the
-segments with their reps and fatigue. The evaluation caches landmarks per clip and re-runs only this.
+Pure (no video, no pose model): ``analyze_poses`` takes what pose estimation produced and returns
+the segments with their reps and fatigue. The evaluation caches landmarks per clip and re-runs only
+this. Counting does not hinge on naming:
+
+1. ``repetition.detect_repetitions`` finds stretches of repeated movement in the view-normalised
+   embedding and counts their complete cycles, knowing nothing of exercises;
+2. the learned classifier (``classifier``) names windows of the embedding; a stretch takes the name
+   its windows vote for (split where the vote changes for long enough), and a repeated movement that
+   is none of the eight is ``other``: its reps are reported, but not as an exercise;
+3. what does not repeat is a hold (a plank, when the classifier says so and the posture stays put) or
+   rest.
 """
 from __future__ import annotations
 
 import time
 import warnings
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
 import numpy as np
 
-from .classify import EXERCISES, LABEL_INDEX, OTHER, REST, body_motion, classify_windows, score_interval
+from .classifier import CLASSES, EXERCISES, OTHER, ExerciseModel, load_model
+from .embedding import pose_embedding
 from .fatigue import fatigue_analysis, hold_fatigue
 from .features import compute_features, shot_ids
-from .reps import REP_SIGNALS, RepResult, count_segment
-from .segment import Segment, merge_adjacent, segment_windows
+from .repetition import RepetitionConfig, Stretch, detect_repetitions
+from .reps import RepResult
+from .segment import Segment, viterbi
+from .window_features import WindowConfig, interval_features, window_centers, window_features
 
-DEFAULTS: dict[str, Any] = {
-    "window_s": 4.0,
-    "hop_s": 0.5,
-    "switch_penalty": 4.0,
-    "min_exercise_s": 2.0,
-    "min_rest_s": 1.5,
-    "max_pause_s": 2.0,
-    "rep_pad_s": 3.0,
-    "rep_margin_s": 0.5,
-}
+REST = "rest"
+HOLDS = ("plank",)  # exercises that are held, not repeated
+CLASS_INDEX = {c: i for i, c in enumerate(CLASSES)}
+# a repeated movement is named ``other`` only when that is this many times likelier than its best
+# exercise: the model learned "other" from generated movements, and real exercises that look unlike
+# any generated one (an unusual variant) should not vanish from the count for a small margin
+OTHER_MARGIN = 1.5
+
+
+@dataclass(frozen=True)
+class SegmentConfig:
+    """How named windows become segments."""
+
+    switch_penalty: float = 3.0  # nats: a label must win several windows in a row to take over
+    min_exercise_s: float = 2.0  # a set shorter than this is not a set
+    min_rest_s: float = 1.5  # kept for the summary's rest granularity
+    min_hold_s: float = 2.0  # a plank shorter than this is a pause, not a hold
+    min_hold_prob: float = 0.5  # windows this sure of a plank start a hold
+    # "the same posture" during a hold: no more than ``hold_outlier_share`` of the embedding's columns
+    # away from the hold's median by more than ``hold_posture_tol`` (~14 degrees) or 4 times the
+    # column's own jitter in the hold, whichever is larger; one column suffices to tell lying on
+    # the forearms (trunk raised at the shoulders) from a plank (trunk level)
+    hold_posture_tol: float = 0.15
+    hold_outlier_share: float = 0.1
+    min_exercise_prob: float = 0.3  # below this a stretch's best exercise loses to ``other``
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """One typed config per stage; unknown keys are refused by ``from_params``."""
+
+    repetition: RepetitionConfig = field(default_factory=RepetitionConfig)
+    windows: WindowConfig = field(default_factory=WindowConfig)
+    segments: SegmentConfig = field(default_factory=SegmentConfig)
+
+    @classmethod
+    def from_params(cls, **params: Any) -> "AnalysisConfig":
+        """Flat keyword parameters (``min_exercise_s=3``) into the stage that owns each; a key that no
+        stage knows is an error, so a typo is never silently ignored."""
+        from dataclasses import fields, replace
+
+        stages = {"repetition": RepetitionConfig(), "windows": WindowConfig(), "segments": SegmentConfig()}
+        for key, value in params.items():
+            if value is None:
+                continue
+            owner = next((name for name, cfg in stages.items() if key in {f.name for f in fields(cfg)}), None)
+            if owner is None:
+                known = sorted(f.name for cfg in stages.values() for f in fields(cfg))
+                raise ValueError(f"unknown analysis parameter {key!r}; known: {', '.join(known)}")
+            stages[owner] = replace(stages[owner], **{key: value})
+        return cls(**stages)
 
 
 def detect_cuts(times: np.ndarray, diffs: np.ndarray, ratio: float = 4.0, min_jump: float = 12.0) -> np.ndarray:
@@ -44,262 +98,284 @@ def detect_cuts(times: np.ndarray, diffs: np.ndarray, ratio: float = 4.0, min_ju
         warnings.simplefilter("ignore", RuntimeWarning)
         local = np.nanmedian(win, axis=1)
     is_cut = (d > min_jump) & (d > ratio * np.maximum(local, 1.0))
-    # one cut per burst (keep the largest difference within 0.2 s)
     out: list[float] = []
-    for i in np.flatnonzero(is_cut):
+    for i in np.flatnonzero(is_cut):  # one cut per burst (the first within 0.2 s)
         if out and times[i] - out[-1] < 0.2:
             continue
         out.append(float(times[i]))
     return np.asarray(out)
 
 
-def _trunk_y(feats: dict[str, np.ndarray]) -> np.ndarray:
-    return feats["hip_y"]
-
-
 def analyze_poses(times: np.ndarray, poses: np.ndarray, world: np.ndarray | None, detected: np.ndarray,
                   aspect: float = 1.0, duration: float | None = None, cuts: np.ndarray | None = None,
+                  config: AnalysisConfig | None = None, model: ExerciseModel | None = None,
                   **params: Any) -> dict[str, Any]:
-    """Segments (exercise / rest / other) with reps and fatigue, from per-frame landmarks.
+    """Segments (exercise / other / rest) with reps and fatigue, from per-frame landmarks.
 
     ``times`` (N,) seconds; ``poses`` (N, 33, 4); ``world`` (N, 33, 3) or None; ``detected`` (N,)
-    bool; ``aspect`` = width / height of the frames; ``cuts`` scene-cut times.
+    bool; ``aspect`` = width / height of the frames; ``cuts`` scene-cut times; ``model`` the exercise
+    classifier (default: the shipped one); ``params`` flat overrides of ``config`` (see
+    ``AnalysisConfig.from_params``).
     """
-    p = {**DEFAULTS, **{k: v for k, v in params.items() if v is not None}}
+    cfg = config or AnalysisConfig.from_params(**params)
+    model = model or load_model()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     times = np.asarray(times, dtype=np.float64)
     detected = np.asarray(detected, dtype=bool)
     if duration is None:
         duration = float(times[-1]) if len(times) else 0.0
+    emb = pose_embedding(poses, world, aspect)
+    emb[~detected] = np.nan
+    shots = shot_ids(times, cuts)
     feats = compute_features(poses, world, aspect)
-    motion = body_motion(times, poses, aspect)
-    timings["features_s"] = time.perf_counter() - t0
+    timings["embedding_s"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
-    centers, scores = classify_windows(times, feats, detected, motion, cuts, p["window_s"], p["hop_s"])
-    timings["classify_s"] = time.perf_counter() - t1
+    stretches = detect_repetitions(times, emb, shots, cfg.repetition)
+    timings["repetition_s"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
-    segs = segment_windows(centers, scores, duration, p["switch_penalty"], p["min_exercise_s"],
-                           p["min_rest_s"], p["max_pause_s"])
-    timings["segment_s"] = time.perf_counter() - t2
+    centers = window_centers(0.0, duration, cfg.windows)
+    seen = pose_embedding(poses, world, aspect, cfg.windows.min_visibility)
+    seen[~detected] = np.nan
+    wf, cover = window_features(times, seen, centers, cfg.windows, shots)
+    probs = model.predict_proba(wf)
+    probs = _to_classes(probs, model.classes)
+    timings["classify_s"] = time.perf_counter() - t2
 
     t3 = time.perf_counter()
-    shots = shot_ids(times, cuts)
-    results = _count_all(segs, times, feats, detected, p["rep_pad_s"], shots, motion)
-    # an exercise segment without a single complete rep is not an exercise set (a hinge to pick up a
-    # bar, a transition): relabel it and count again over the merged segments
-    changed = False
-    for i, (s, r) in enumerate(zip(segs, results)):
-        if s.label in REP_SIGNALS and r.count == 0:
-            neighbours = [segs[j].label for j in (i - 1, i + 1) if 0 <= j < len(segs)]
-            segs[i] = Segment(_relabel(s, neighbours, centers, scores), s.start, s.end)
-            changed = True
-    if changed:
-        segs = merge_adjacent(segs)
-        shots = shot_ids(times, cuts)
-    results = _count_all(segs, times, feats, detected, p["rep_pad_s"], shots, motion)
-    segs, results = fit_to_reps(segs, results, p["rep_margin_s"], float(times[0]) if len(times) else 0.0, duration)
-    segs, results = fit_holds(segs, results, times, detected, plank_posture(feats))
-    timings["reps_s"] = time.perf_counter() - t3
+    def interval_probs(a: float, b: float) -> np.ndarray:
+        f, _ = interval_features(times, seen, np.array([a]), np.array([b]), cfg.windows)
+        return _to_classes(model.predict_proba(f), model.classes)[0]
+
+    def recount(a: float, b: float, opens_video: bool) -> RepResult:
+        """The class-agnostic counter again, over one part of a stretch the classifier split."""
+        # a boundary sits on a rep's completion: the frames up to it (and the one on it) belong here
+        m = (times >= a) & (times <= b + 1.0 / cfg.repetition.grid_hz)
+        sts = detect_repetitions(times[m], emb[m], shots[m], cfg.repetition,
+                                 open_start_before=0.5 if opens_video else -np.inf)
+        return _merge_reps([s.reps for s in sts])
+
+    parts = name_stretches(stretches, centers, probs, cfg.segments, interval_probs, cfg.windows.window_s,
+                           recount)
+    parts += find_holds(times, emb, detected, centers, probs, parts, cfg.segments, interval_probs)
+    segs = fill_timeline(parts, duration)
+    timings["segment_s"] = time.perf_counter() - t3
 
     t4 = time.perf_counter()
     out_segments = []
-    trunk = _trunk_y(feats)
-    for s, r in zip(segs, results):
-        m = (times >= s.start) & (times < s.end) & detected
-        if s.label == "plank":
+    trunk = feats["hip_y"]
+    for seg, reps in segs:
+        m = (times >= seg.start) & (times < seg.end) & detected
+        if seg.label in HOLDS:
             fat = hold_fatigue(times[m], feats["hip_angle"][m], trunk[m])
-        elif s.label in EXERCISES:
-            fat = fatigue_analysis(r, times[detected], trunk[detected])
+        elif seg.label in EXERCISES:
+            fat = fatigue_analysis(reps, times[detected], trunk[detected])
         else:
             fat = None
-        out_segments.append({"segment": s, "reps": r, "fatigue": fat})
+        out_segments.append({"segment": seg, "reps": reps, "fatigue": fat})
     timings["fatigue_s"] = time.perf_counter() - t4
-    return {"segments": out_segments, "timings": timings, "window_centers": centers, "window_scores": scores,
-            "features": feats}
+    return {"segments": out_segments, "timings": timings, "window_centers": centers, "window_scores": probs,
+            "stretches": stretches, "features": feats}
 
 
-def fit_to_reps(segs: list[Segment], reps: list[RepResult], margin: float, t0: float,
-                t1: float, trim_s: float = 3.0) -> tuple[list[Segment], list[RepResult]]:
-    """Boundaries from the reps: the windows place a boundary only to within half a window, the reps
-    (counted over the segment and a pad into its idle neighbours) to within a frame or two. A set is
-    extended to take in all its reps (``margin`` either side); idle time at its edges longer than
-    ``trim_s`` becomes rest. Idle time between sets takes the label of the idle segment that covered
-    most of it.
-    Returns the new segments and their rep results (idle segments get empty ones)."""
-    ex: list[tuple[Segment, RepResult]] = []
-    for s, r in zip(segs, reps):
-        if s.label not in EXERCISES:
-            continue
-        if s.label in REP_SIGNALS and r.count:
-            first, last = min(r.rep_starts) - margin, max(r.rep_times) + margin
-            # extend to take in reps found in the pad; trim only idle lead-ins/outs long enough to be
-            # a rest of their own (a few seconds of standing before the first rep belong to the set)
-            a = first if (first < s.start or first - s.start > trim_s) else s.start
-            b = last if (last > s.end or s.end - last > trim_s) else s.end
-            s = Segment(s.label, max(t0, a), min(t1, b))
-        ex.append((s, r))
-    for i in range(1, len(ex)):  # neighbouring sets never overlap: split the overlap
-        (pa, ra), (pb, rb) = ex[i - 1], ex[i]
-        if pb.start < pa.end:
-            mid = (pb.start + pa.end) / 2
-            ex[i - 1] = (Segment(pa.label, pa.start, mid), ra)
-            ex[i] = (Segment(pb.label, mid, pb.end), rb)
-    idle = [s for s in segs if s.label not in EXERCISES]
-
-    def idle_label(a: float, b: float) -> str:
-        best, best_overlap = REST, 0.0
-        for s in idle:
-            ov = min(b, s.end) - max(a, s.start)
-            if ov > best_overlap:
-                best, best_overlap = s.label, ov
-        return best
-
-    out: list[tuple[Segment, RepResult]] = []
-    cursor = t0
-
-    def add_idle(a: float, b: float) -> None:
-        lab = idle_label(a, b)
-        if out and out[-1][0].label == lab:
-            out[-1] = (Segment(lab, out[-1][0].start, b), out[-1][1])
-        else:
-            out.append((Segment(lab, a, b), RepResult(0)))
-
-    for s, r in ex:
-        if s.start - cursor > 1e-6:
-            add_idle(cursor, s.start)
-        out.append((s, r))
-        cursor = s.end
-    if t1 - cursor > 1e-6:
-        add_idle(cursor, t1)
-    if not out:
-        add_idle(t0, t1)
-    out = [(s, r) for s, r in out if s.end - s.start > 1e-6]
-    return [s for s, _ in out], [r for _, r in out]
-
-
-def plank_posture(feats: dict[str, np.ndarray]) -> np.ndarray:
-    """Per frame: the body held in a plank (trunk lying, hips and knees straight where seen)."""
-    with np.errstate(invalid="ignore"):
-        lying = feats["trunk_lying"] >= 55
-        hips = ~(feats["hip_angle"] < 140)
-        knees = ~(feats["knee_angle"] < 130)
-    return lying & hips & knees
-
-
-def fit_holds(segs: list[Segment], reps: list[RepResult], times: np.ndarray, detected: np.ndarray,
-              posture: np.ndarray, max_gap: float = 0.5) -> tuple[list[Segment], list[RepResult]]:
-    """Boundaries of holds (plank) from the frames: a hold extends into its idle neighbours over the
-    frames still in the hold's posture, and gives up edge frames that are not (the windows place a
-    boundary only to within half a window)."""
-    times = np.asarray(times, dtype=np.float64)
-    ok = np.asarray(detected, dtype=bool) & np.asarray(posture, dtype=bool)
-    out = list(segs)
-    for i, s in enumerate(out):
-        if s.label != "plank":
-            continue
-        lo = out[i - 1].start if i > 0 and out[i - 1].label not in EXERCISES else s.start
-        hi = out[i + 1].end if i + 1 < len(out) and out[i + 1].label not in EXERCISES else s.end
-        inside = np.flatnonzero((times >= lo) & (times < hi) & ok)
-        if len(inside) == 0:
-            continue
-        # the run of hold frames (gaps up to max_gap) that overlaps the segment the most
-        runs, cur = [], [inside[0]]
-        for k in inside[1:]:
-            if times[k] - times[cur[-1]] <= max_gap:
-                cur.append(k)
-            else:
-                runs.append(cur)
-                cur = [k]
-        runs.append(cur)
-
-        def overlap(run):
-            return min(s.end, times[run[-1]]) - max(s.start, times[run[0]])
-
-        run = max(runs, key=overlap)
-        if overlap(run) <= 0:
-            continue
-        a = float(times[run[0]])
-        b = float(times[run[-1] + 1]) if run[-1] + 1 < len(times) else float(hi)
-        a, b = max(lo, a), min(hi, b)
-        if i > 0 and out[i - 1].label not in EXERCISES:
-            out[i - 1] = Segment(out[i - 1].label, out[i - 1].start, a)
-        if i + 1 < len(out) and out[i + 1].label not in EXERCISES:
-            out[i + 1] = Segment(out[i + 1].label, b, out[i + 1].end)
-        out[i] = Segment("plank", a, b)
-    kept: list[tuple[Segment, RepResult]] = []
-    for s, r in zip(out, reps):
-        if s.end - s.start <= 1e-6:
-            continue
-        if kept and kept[-1][0].label == s.label and s.label not in REP_SIGNALS:
-            kept[-1] = (Segment(s.label, kept[-1][0].start, s.end), kept[-1][1])
-        else:
-            kept.append((s, r))
-    return [s for s, _ in kept], [r for _, r in kept]
-
-
-def _relabel(s: Segment, neighbours: list[str], centers: np.ndarray, scores: np.ndarray,
-             min_score: float = 0.3) -> str:
-    """A new label for an exercise segment without a rep: a neighbouring exercise that also fits
-    there (the segment was its blurred edge), else rest or other, whichever fits better."""
-    m = (centers >= s.start) & (centers < s.end)
-    if not m.any():
-        return OTHER
-    best, best_score = None, min_score
-    for lab in neighbours:
-        if lab in EXERCISES and lab != s.label:
-            sc = float(scores[m, LABEL_INDEX[lab]].mean())
-            if sc >= best_score:
-                best, best_score = lab, sc
-    if best is not None:
-        return best
-    rest = scores[m, LABEL_INDEX[REST]].mean()
-    other = scores[m, LABEL_INDEX[OTHER]].mean()
-    return REST if rest >= other else OTHER
-
-
-def _count_all(segs: list[Segment], times: np.ndarray, feats: dict[str, np.ndarray], detected: np.ndarray,
-               pad: float, shots: np.ndarray | None = None, motion: np.ndarray | None = None) -> list[RepResult]:
-    """Reps of each exercise segment, counted over the segment and ``pad`` seconds into its
-    neighbours (the first and last reps may straddle a boundary the windows placed roughly). A rep
-    found inside a neighbouring *exercise* segment is kept only where the classifier prefers this
-    segment's exercise for that rep (judged on the rep's own frames), so a rep at a direct change of
-    exercise goes to one side."""
-    out = []
-    for i, s in enumerate(segs):
-        if s.label not in REP_SIGNALS:
-            out.append(RepResult(0))
-            continue
-        a = max(segs[i - 1].start, s.start - pad) if i > 0 else s.start
-        b = min(segs[i + 1].end, s.end + pad) if i + 1 < len(segs) else s.end
-        m = (times >= a) & (times < b) & detected
-        if m.sum() < 4:
-            out.append(RepResult(0))
-            continue
-        # only the video's first segment may open mid-rep (see count_reps)
-        r = count_segment(s.label, times, feats, m, shots, open_start=s.start <= times[0] + 0.5)
-        if r.count:
-            keep = []
-            for k in range(r.count):
-                other = None
-                if i > 0 and r.rep_starts[k] < s.start and segs[i - 1].label in EXERCISES:
-                    other = segs[i - 1].label
-                elif i + 1 < len(segs) and r.rep_times[k] > s.end and segs[i + 1].label in EXERCISES:
-                    other = segs[i + 1].label
-                if other is not None:
-                    sc = score_interval(times, feats, detected, motion, r.rep_starts[k], r.rep_times[k])
-                    if sc[LABEL_INDEX[other]] > sc[LABEL_INDEX[s.label]]:
-                        continue
-                keep.append(k)
-            r = _subset(r, keep)
-        out.append(r)
+def _to_classes(probs: np.ndarray, classes: tuple[str, ...]) -> np.ndarray:
+    """Columns in ``CLASSES`` order; a user model's extra classes (burpees, say) fold into ``other``
+    for the eight-label summary, and a class it lacks gets zero."""
+    out = np.zeros((len(probs), len(CLASSES)))
+    for j, c in enumerate(classes):
+        out[:, CLASS_INDEX.get(c, CLASS_INDEX[OTHER])] += np.nan_to_num(probs[:, j])
+    out[~np.isfinite(probs).all(axis=1)] = np.nan
     return out
 
 
-def _subset(r: RepResult, keep: list[int]) -> RepResult:
-    if len(keep) == r.count:
-        return r
-    return RepResult(len(keep), [r.rep_times[k] for k in keep], [r.rep_starts[k] for k in keep],
+def name_stretches(stretches: list[Stretch], centers: np.ndarray, probs: np.ndarray, cfg: SegmentConfig,
+                   interval_probs: Callable[[float, float], np.ndarray], window_s: float,
+                   recount: Callable[[float, float, bool], RepResult] | None = None) -> list[tuple[Segment, RepResult]]:
+    """Each stretch of repetition with its name.
+
+    A stretch is one periodic movement, so it is split only where the windows' vote moves from one
+    exercise to another for longer than ``min_exercise_s`` (squats, then lunges, without a pause);
+    each rep goes to the part it completes in. Each part is then named from the statistics of its
+    own frames and its windows together; it is ``other`` when the classifier finds it likelier to be
+    none of the eight than any of them. Where a stretch is split, each part is counted again on its
+    own (``recount``): one movement's rest side is not the next one's."""
+    out: list[tuple[Segment, RepResult]] = []
+    exercise_cols = [CLASS_INDEX[c] for c in EXERCISES if c not in HOLDS]  # a repeated movement is not a hold
+    for st in stretches:
+        inside = np.flatnonzero((centers >= st.start) & (centers <= st.end) & np.isfinite(probs).all(axis=1))
+        runs: list[list] = [[0, st.start, st.end]]
+        if len(inside) >= 2:
+            runs = _absorb_short(_label_runs(viterbi(probs[inside][:, exercise_cols], cfg.switch_penalty),
+                                             centers[inside], st.start, st.end), cfg.min_exercise_s)
+            runs = _snap_to_reps(runs, st.reps, st.period)
+        for _, a, b in runs:
+            m = (centers >= a) & (centers <= b) & np.isfinite(probs).all(axis=1)
+            # a part shorter than a window (a lone rep) is judged on its own frames, since the
+            # windows around it are mostly the standing still before and after; a longer part by
+            # its windows, the statistics the model was trained on
+            votes = [probs[m].mean(axis=0)] if m.any() and b - a >= window_s else [interval_probs(a, b)]
+            votes = [v for v in votes if np.isfinite(v).all()]
+            if not votes:
+                out.append((Segment(OTHER, a, b), _reps_in(st.reps, a, b)))
+                continue
+            p = np.mean(votes, axis=0)
+            best = max(exercise_cols, key=lambda j: p[j])
+            label = CLASSES[best] if p[CLASS_INDEX[OTHER]] <= OTHER_MARGIN * p[best] else OTHER
+            reps = _reps_in(st.reps, a, b) if len(runs) == 1 or recount is None else recount(a, b, a <= st.start and st.opens)
+            out.append((Segment(label, a, b), reps))
+    return _merge_same(out)
+
+
+def _label_runs(path: np.ndarray, centers: np.ndarray, start: float, end: float) -> list[list]:
+    runs: list[list] = []
+    for i, lab in enumerate(path):
+        if runs and runs[-1][0] == lab:
+            continue
+        boundary = start if i == 0 else float((centers[i - 1] + centers[i]) / 2)
+        if runs:
+            runs[-1][2] = boundary
+        runs.append([int(lab), boundary, end])
+    return runs
+
+
+def _absorb_short(runs: list[list], min_s: float) -> list[list]:
+    """Runs shorter than ``min_s`` join the longer neighbour."""
+    runs = [list(r) for r in runs]
+    while len(runs) > 1:
+        i = min(range(len(runs)), key=lambda k: runs[k][2] - runs[k][1])
+        if runs[i][2] - runs[i][1] >= min_s:
+            break
+        nbrs = [j for j in (i - 1, i + 1) if 0 <= j < len(runs)]
+        j = max(nbrs, key=lambda k: runs[k][2] - runs[k][1])
+        if j < i:
+            runs[j][2] = runs[i][2]
+        else:
+            runs[j][1] = runs[i][1]
+        del runs[i]
+        merged: list[list] = []
+        for r in runs:
+            if merged and merged[-1][0] == r[0]:
+                merged[-1][2] = r[2]
+            else:
+                merged.append(r)
+        runs = merged
+    return runs
+
+
+def _reps_in(r: RepResult, a: float, b: float) -> RepResult:
+    keep = [k for k, t in enumerate(r.rep_times) if a <= t < b or (k == r.count - 1 and t == b)]
+    return RepResult(len(keep), [r.rep_times[k] for k in keep], [max(a, r.rep_starts[k]) for k in keep],
                      [r.rep_peaks[k] for k in keep], [r.amplitudes[k] for k in keep], r.period, r.signal)
+
+
+def _snap_to_reps(runs: list[list], reps: RepResult, period: float) -> list[list]:
+    """Move each boundary between runs to the nearest rep completion within a period: the body is
+    at rest there, the natural place for one movement to end and the next to begin."""
+    if len(runs) < 2 or not reps.rep_times:
+        return runs
+    done = np.asarray(reps.rep_times)
+    for i in range(1, len(runs)):
+        k = int(np.argmin(np.abs(done - runs[i][1])))
+        if abs(done[k] - runs[i][1]) <= period and runs[i - 1][1] < done[k] < runs[i][2]:
+            runs[i - 1][2] = runs[i][1] = float(done[k])
+    return runs
+
+
+def _merge_reps(results: list[RepResult]) -> RepResult:
+    out = RepResult(0)
+    for r in sorted(results, key=lambda r: r.rep_times[0] if r.rep_times else 0.0):
+        out = RepResult(out.count + r.count, out.rep_times + r.rep_times, out.rep_starts + r.rep_starts,
+                        out.rep_peaks + r.rep_peaks, out.amplitudes + r.amplitudes, out.period or r.period,
+                        out.signal or r.signal)
+    return out
+
+
+def _merge_same(parts: list[tuple[Segment, RepResult]]) -> list[tuple[Segment, RepResult]]:
+    out: list[tuple[Segment, RepResult]] = []
+    for seg, r in parts:
+        if out and out[-1][0].label == seg.label and seg.start - out[-1][0].end < 1e-6:
+            s0, r0 = out[-1]
+            merged = RepResult(r0.count + r.count, r0.rep_times + r.rep_times, r0.rep_starts + r.rep_starts,
+                               r0.rep_peaks + r.rep_peaks, r0.amplitudes + r.amplitudes, r0.period or r.period,
+                               r0.signal or r.signal)
+            out[-1] = (Segment(seg.label, s0.start, seg.end), merged)
+        else:
+            out.append((seg, r))
+    return out
+
+
+def find_holds(times: np.ndarray, emb: np.ndarray, detected: np.ndarray, centers: np.ndarray, probs: np.ndarray,
+               taken: list[tuple[Segment, RepResult]], cfg: SegmentConfig,
+               interval_probs: Callable[[float, float], np.ndarray]) -> list[tuple[Segment, RepResult]]:
+    """Planks: outside the repetitions, windows the classifier is sure show a plank seed a hold; the
+    hold is the run of frames around the seed whose posture stays within ``hold_posture_tol`` of the
+    seed's median posture (so the way into and out of the plank is not hold time), and it stands
+    only if the classifier, shown the hold's own frames, still calls it a plank (a window at the edge
+    of a set of push-ups can lean to "plank" while its centre is someone standing)."""
+    out: list[tuple[Segment, RepResult]] = []
+    busy = [(s.start, s.end) for s, _ in taken]
+
+    def free(t: float) -> bool:
+        return not any(a <= t < b for a, b in busy)
+
+    plank = CLASS_INDEX["plank"]
+    with np.errstate(invalid="ignore"):
+        seed = np.nan_to_num(probs[:, plank]) >= cfg.min_hold_prob
+    seed &= np.array([free(c) for c in centers], dtype=bool)
+    ok = detected & np.isfinite(emb).all(axis=1)
+    used = np.zeros(len(times), dtype=bool)
+    for i in np.flatnonzero(seed):
+        m = ok & (np.abs(times - centers[i]) <= 1.0) & ~used
+        if m.sum() < 3:
+            continue
+        ref = np.median(emb[m], axis=0)
+        jitter = np.median(np.abs(emb[m] - ref), axis=0)
+        with np.errstate(invalid="ignore"):  # frames without a pose: NaN, not close
+            off = np.abs(emb - ref) > np.maximum(cfg.hold_posture_tol, 4 * jitter)
+        close = ok & (off.mean(axis=1) <= cfg.hold_outlier_share)
+        k = int(np.argmin(np.abs(times - centers[i])))
+        if not close[k] or used[k]:
+            continue
+        a = b = k
+        while a > 0 and (close[a - 1] or not detected[a - 1]) and free(times[a - 1]) and not used[a - 1]:
+            a -= 1
+        while b + 1 < len(times) and (close[b + 1] or not detected[b + 1]) and free(times[b + 1]) and not used[b + 1]:
+            b += 1
+        while a < b and not close[a]:
+            a += 1
+        while b > a and not close[b]:
+            b -= 1
+        used[a:b + 1] = True
+        start = float(times[a])
+        end = float(times[b + 1]) if b + 1 < len(times) else float(times[b]) + float(np.median(np.diff(times)) if len(times) > 1 else 0.1)
+        if end - start >= cfg.min_hold_s and interval_probs(start, end)[plank] >= cfg.min_hold_prob:
+            out.append((Segment("plank", start, end), RepResult(0)))
+            busy.append((start, end))
+    return out
+
+
+def fill_timeline(parts: list[tuple[Segment, RepResult]], duration: float) -> list[tuple[Segment, RepResult]]:
+    """The parts in time order with ``rest`` between them, covering [0, duration]; overlaps (a hold
+    that touches a set) are split at the middle."""
+    parts = sorted(parts, key=lambda p: p[0].start)
+    out: list[tuple[Segment, RepResult]] = []
+    cursor = 0.0
+    for seg, r in parts:
+        start, end = max(seg.start, cursor), min(seg.end, duration)
+        if out and seg.start < cursor:  # overlap with the previous part
+            prev, pr = out[-1]
+            mid = (seg.start + prev.end) / 2
+            out[-1] = (Segment(prev.label, prev.start, mid), pr)
+            start = mid
+        elif start - cursor > 1e-6:
+            out.append((Segment(REST, cursor, start), RepResult(0)))
+        if end - start > 1e-6:
+            out.append((Segment(seg.label, start, end), r))
+            cursor = end
+    if duration - cursor > 1e-6:
+        out.append((Segment(REST, cursor, duration), RepResult(0)))
+    if not out and duration > 0:
+        out.append((Segment(REST, 0.0, duration), RepResult(0)))
+    return out

@@ -15,6 +15,12 @@ generic function wants. Pose analysis needs something narrower, and cheaper:
 A time range can be decoded on its own (seek to the keyframe before it), so one long video can be
 split into chunks that run in parallel pose lanes. Any PyAV failure makes the caller fall back to
 ``VideoLoader.iter_frames`` (and through it to the other decoders).
+
+Reproducibility: which frames are decoded, skipped and sampled is a pure function of the file and the
+parameters, never of thread timing. Decoding runs in a background thread ahead of pose, and the
+adaptive rate is decided in the pose thread from the poses it has seen; the two meet only through
+:class:`RateFeedback`, which gives the decode thread, for a frame at time ``t``, the rate the controller
+had after exactly the sampled frames up to ``t - lag_s`` (waiting for pose to get there if need be).
 """
 from __future__ import annotations
 
@@ -79,8 +85,8 @@ def probe(path: str, rotation: int = 0) -> StreamInfo:
 
 class RateSchedule:
     """Which decoded frames go to pose: the first frame at or after each target time, targets
-    ``interval`` apart. ``interval`` may be changed at any moment (from another thread) by a rate
-    controller; the change applies from the next target."""
+    ``interval`` apart. ``set_fps`` changes the interval from the next target on. Owned by the thread
+    that decodes (a rate controller in the pose thread reaches it only through :class:`RateFeedback`)."""
 
     def __init__(self, fps: float, start: float = 0.0):
         self.interval = 1.0 / float(fps)
@@ -96,6 +102,75 @@ class RateSchedule:
         if self.next_t <= t:  # fell behind (skipped frames, a gap): re-anchor
             self.next_t = t + self.interval
         return True
+
+
+RATE_LAG_S = 1.0  # video seconds between a rate decision's last input frame and the frames it governs
+
+
+class RateFeedback:
+    """The adaptive rate, handed from the pose thread to the decode thread without a race.
+
+    The decode thread runs ahead of pose. Were it to read whatever rate the controller had reached at
+    that moment, the frames sampled (and the decoder's frame skipping) would depend on how far ahead it
+    happened to be: on load and timing. Instead, the rate that applies to a decoded frame at time ``t``
+    is the controller's rate after it has seen exactly the sampled frames at or before ``t - lag_s``,
+    which is a pure function of the video and the parameters. The decode thread waits for pose to get
+    that far only when it is more than ``lag_s`` of video ahead (rare: the frame queue between the two
+    is shorter); a decision therefore takes effect ``lag_s`` after the frame that prompted it.
+
+    Pose side: the controller calls ``set_fps`` (as it would on a :class:`RateSchedule`), and
+    ``processed()`` follows every frame pose was handed, in order. Decode side: ``fps_at(t)`` before
+    deciding about the frame at ``t``, ``delivered(t)`` for every frame handed to pose. ``close()``
+    releases a decode thread that waits on a pose thread that has stopped.
+    """
+
+    def __init__(self, fps: float, lag_s: float = RATE_LAG_S):
+        self.lag_s = float(lag_s)
+        self.initial = float(fps)
+        self.fps = float(fps)  # the controller's latest decision (pose side)
+        self.interval = 1.0 / self.fps
+        self.wait_s = 0.0  # time the decode thread spent waiting for pose (not decoding)
+        self._after: list[float] = []  # the rate after the k-th frame pose processed
+        self._sent: list[float] = []  # times of the frames handed to pose
+        self._k = 0  # frames handed to pose at or before the latest ``t - lag_s`` asked about
+        self._cond = threading.Condition()
+        self._closed = False
+
+    # -- pose side --
+    def set_fps(self, fps: float) -> None:
+        self.fps = float(fps)
+        self.interval = 1.0 / self.fps
+
+    def processed(self) -> None:
+        with self._cond:
+            self._after.append(self.fps)
+            self._cond.notify_all()
+
+    # -- decode side --
+    def delivered(self, t: float) -> None:
+        self._sent.append(float(t))
+
+    def fps_at(self, t: float) -> float:
+        horizon = float(t) - self.lag_s
+        while self._k < len(self._sent) and self._sent[self._k] <= horizon:
+            self._k += 1
+        n = self._k
+        if n == 0:
+            return self.initial
+        if len(self._after) < n:
+            t0 = time.perf_counter()
+            with self._cond:
+                while len(self._after) < n and not self._closed:
+                    self._cond.wait(0.5)
+            self.wait_s += time.perf_counter() - t0
+            if len(self._after) < n:  # closed: pose stopped, nothing decoded from here on is used
+                return self._after[-1] if self._after else self.initial
+        return self._after[n - 1]
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
 
 
 @dataclass
@@ -153,9 +228,12 @@ def _luma_thumb(frame) -> np.ndarray:
 def decode_range(path: str, info: StreamInfo, schedule: RateSchedule, t_start: float = 0.0,
                  t_end: float = float("inf"), max_side: int | None = 640, skip_nonref: bool = True,
                  threads: int = 1, cuts: CutTrace | None = None,
-                 stop: threading.Event | None = None, fast: bool = True) -> Iterator[Decoded]:
+                 stop: threading.Event | None = None, fast: bool = True,
+                 feedback: RateFeedback | None = None) -> Iterator[Decoded]:
     """Decode frames with ``t_start <= t < t_end`` (display times from ``info``) and yield, as RGB,
-    those the schedule wants. Non-reference frames are skipped when ``skip_nonref``."""
+    those the schedule wants. Non-reference frames are skipped when ``skip_nonref``. With
+    ``feedback``, the schedule's rate follows an adaptive controller in the consumer's thread,
+    deterministically (see :class:`RateFeedback`)."""
     import av
 
     times = info.times
@@ -183,6 +261,7 @@ def decode_range(path: str, info: StreamInfo, schedule: RateSchedule, t_start: f
                 c.seek(first_pts + int(round(kt / tb)), stream=s, backward=True, any_frame=False)
         prev_thumb = None
         cut_pending = False
+        cur_fps = None
         for frame in c.decode(s):
             if stop is not None and stop.is_set():
                 return
@@ -196,6 +275,11 @@ def decode_range(path: str, info: StreamInfo, schedule: RateSchedule, t_start: f
                 continue
             if t >= t_end - half:
                 return
+            if feedback is not None:
+                fps = feedback.fps_at(t)
+                if fps != cur_fps:
+                    schedule.set_fps(fps)
+                    cur_fps = fps
             if skip.update(t, schedule.interval):
                 s.codec_context.skip_frame = "NONREF" if skip.skipping else "DEFAULT"
             if cuts is not None:
@@ -210,7 +294,10 @@ def decode_range(path: str, info: StreamInfo, schedule: RateSchedule, t_start: f
                     cuts.diffs.append(diff)
                 prev_thumb = th
             if schedule.want(t, half):
-                yield Decoded(pos, t, frame_rgb(frame, info.rotation, max_side), cut_pending)
+                img = frame_rgb(frame, info.rotation, max_side)
+                if feedback is not None:
+                    feedback.delivered(t)
+                yield Decoded(pos, t, img, cut_pending)
                 cut_pending = False
 
 
@@ -221,7 +308,8 @@ class SkipPolicy:
     rate: in streams whose B-frames are all non-reference (I P B B B P ...), skipping leaves one frame
     in four or five, fewer than pose needs at 6-15 fps. So: while skipping, watch the spacing of the
     decoded frames; when it exceeds half the sampling interval, decode everything; skip again once
-    the interval has grown to well above the spacing that skipping gave.
+    the interval has grown to well above the spacing that skipping gave. Every input (frame times,
+    the schedule's interval) is reproducible, so the frames decoded are too.
     """
 
     def __init__(self, enabled: bool):
@@ -374,13 +462,15 @@ def cycle_period(t: np.ndarray, x: np.ndarray, min_amplitude: float, min_cycles:
 
 
 class AdaptiveRate:
-    """Sets a ``RateSchedule`` from the movement seen so far: ``cycle_samples`` samples per cycle of
+    """Sets the analysis rate from the movement seen so far: ``cycle_samples`` samples per cycle of
     the fastest significant movement in the last ``window_s`` seconds, between ``min_fps`` and
     ``max_fps``. It speeds up at once and slows down only once the fast movement has been gone for a
-    whole window. ``observe`` is called with each analysed frame's landmarks (from the pose thread).
+    whole window. ``observe`` is called with each analysed frame's landmarks, in frame order (from the
+    pose thread); every decision is a function of those alone. ``schedule`` is whatever takes the
+    decisions (``set_fps``): a :class:`RateSchedule` in one thread, a :class:`RateFeedback` across two.
     """
 
-    def __init__(self, schedule: RateSchedule, min_fps: float = 5.0, max_fps: float = 15.0,
+    def __init__(self, schedule: RateSchedule | RateFeedback, min_fps: float = 5.0, max_fps: float = 15.0,
                  cycle_samples: float = 8.0, window_s: float = 6.0, aspect: float = 1.0,
                  update_every_s: float = 0.5):
         self.schedule = schedule

@@ -77,8 +77,14 @@ class PoseModel:
         self.lock = threading.Lock()
 
     def reset(self) -> None:
-        """Forget the tracked person (call at the start of every video and at every jump in time)."""
+        """Forget the tracked person (call at the start of every video and at every jump in time).
+
+        Everything the graph carries is dropped, its packet clock included, so what follows a reset
+        does not depend on what the model saw before it (results are reproducible whichever lane
+        analyses a chunk)."""
         self._pose.reset()
+        if hasattr(self._pose, "_simulated_timestamp"):
+            self._pose._simulated_timestamp = 0  # the graph was restarted: its clock may start again
 
     def process(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         res = self._pose.process(rgb)

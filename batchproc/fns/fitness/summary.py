@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .classify import EXERCISES
+from .classifier import EXERCISES, OTHER
 
 SCHEMA_VERSION = 1
 
@@ -88,7 +88,10 @@ def build_result(analysis: dict[str, Any], *, total_duration: float, total_frame
     out: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "session_summary": session_summary(records, total_duration),
-        "detailed_analysis": [r for r in records if r["exercise"] in EXERCISES],
+        # the eight exercises, and repeated movements that are none of them (``other`` with its reps,
+        # which the session totals leave out)
+        "detailed_analysis": [r for r in records if r["exercise"] in EXERCISES
+                              or (r["exercise"] == OTHER and r["reps_counted"] > 0)],
         "timeline": timeline,
         "video_stats": stats,
         "processing_time": _r(processing_time),
@@ -127,7 +130,9 @@ def format_report(result: dict[str, Any] | None) -> str:
         lines.append("Segments")
     for i, s in enumerate(segs, 1):
         fa = s.get("fatigue_analysis") or {}
-        if s["exercise"] == "plank":
+        if s["exercise"] == OTHER:
+            what = f"{s['reps_counted']} repetitions of a movement that is none of the eight exercises"
+        elif s["exercise"] == "plank":
             what = f"hold {s.get('hold_duration', s['duration']):.1f} s"
         else:
             what = f"{s['reps_counted']} rep{'s' if s['reps_counted'] != 1 else ''}"

@@ -63,7 +63,7 @@ def _load_array(output_dir: Path, ref: Any) -> np.ndarray | None:
 
 def segment_rows(video_id: str, result: dict[str, Any]) -> list[dict[str, Any]]:
     """Rows of ``segments.parquet`` for one result: every timeline segment, exercise details joined."""
-    from .classify import EXERCISES
+    from .classifier import EXERCISES
 
     detail = {(d["start_time"], d["exercise"]): d for d in result.get("detailed_analysis") or []}
     rows = []
