@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 EXTRAS ?= test,dask
 
-.PHONY: install test test-ray demo bench eval clean samples
+.PHONY: install test test-ray demo bench eval train clean samples
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ bench: $(STAMP)
 
 eval: $(STAMP)
 	$(PY) benchmarks/eval_fitness.py
+
+# Rebuilds the shipped exercise model from generated pose sequences only (fixed seeds: the same file
+# every time) and writes its provenance beside it: batchproc/fns/fitness/model/exercise_model.{npz,json}
+train: $(STAMP)
+	$(PY) -m batchproc.fns.fitness.training
 
 clean:
 	rm -rf demo_out bench_out eval_out .pytest_cache

@@ -209,5 +209,36 @@ def report(output_dir: Path) -> None:
         _fail(e)
 
 
+@main.command("fitness-train")
+@click.option("--manifest", required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Labelled clips: path (relative to the CSV), exercise; optional video_id, active_start_s, active_end_s.")
+@click.option("--segments", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
+              help="Optional time segments: video_id,start_s,end_s,label (for clips with several phases).")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Where the model goes (.npz; provenance beside it).")
+@click.option("--no-generated", is_flag=True, help="Train on your clips alone, without the generated pose sequences.")
+def fitness_train(manifest: Path, segments: Path | None, out: Path, no_generated: bool) -> None:
+    """Fit the fitness exercise classifier on your own labelled clips (plus generated data).
+
+    Use it with: batchproc run --fn fitness --param model=OUT ...
+    """
+    from .fns.fitness.training import train_from_manifest
+    from .sandbox import quiet_native_logs
+
+    _setup_logging(0, True)
+    quiet_native_logs()
+    try:
+        rep = train_from_manifest(manifest, out, segments, with_synth=not no_generated,
+                                  progress=lambda line: click.echo(line, err=True))
+    except (ValueError, OSError) as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(EXIT_USAGE)
+    for vid, err in rep.clips_failed:
+        click.echo(f"skipped {vid}: {err}", err=True)
+    per_class = ", ".join(f"{k} {v}" for k, v in rep.windows_per_class.items() if v)
+    click.echo(f"wrote {rep.model_path}: {len(rep.clips_used)} clips, {rep.windows} examples ({per_class})")
+    if rep.clips_failed:
+        sys.exit(EXIT_FAILED_VIDEOS)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

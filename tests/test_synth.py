@@ -257,19 +257,25 @@ def test_rep_times_are_exactly_the_generated_cycles(label):
 
 @pytest.mark.parametrize("label", sorted(SIGNALS))
 def test_rep_count_survives_the_detector(label):
+    """Counted on the detector's output, the reps match the ground truth, less those hidden by
+    dropouts; a limb swap or collapse burst (as MediaPipe has them) may add or hide one in one set."""
     fps = 20.0 if label == "jumping_jack" else 10.0
+    off = 0
     for seed in SEEDS:
         seq = one_set(label, seed, fps)
         sig = clean(SIGNALS[label](seq.world.astype(float)))
         count, returns = count_dips(sig)
         hidden = hidden_reps(seq, seq.meta["style"]["parts"][0]["period"])
-        assert len(seq.rep_times) - hidden <= count <= len(seq.rep_times), (label, seed, count, seq.rep_times)
+        assert len(seq.rep_times) - hidden - 1 <= count <= len(seq.rep_times) + 1, (label, seed, count, seq.rep_times)
+        exact = len(seq.rep_times) - hidden <= count <= len(seq.rep_times)
         assert len(seq.rep_times) >= 2
         # each observed return falls just before the completion time of a rep
         lag = np.min(np.abs(np.asarray(seq.rep_times)[:, None] - seq.times[returns][None, :]), axis=0)
-        assert np.all(lag < 1.5), (label, seed, lag)
+        assert np.sum(lag >= 1.5) <= 1, (label, seed, lag)  # (one may be a burst's)
+        off += bool(np.any(lag >= 1.5)) or not exact
         assert len(seq.rep_starts) == len(seq.rep_times)
         assert all(s < e for s, e in zip(seq.rep_starts, seq.rep_times))
+    assert off <= 1, (label, off)
 
 
 @pytest.mark.parametrize("label", sorted(SIGNALS))
@@ -293,21 +299,58 @@ def test_squat_bends_knees_deeply_once_per_rep():
         for a, b in zip(seq.rep_starts, seq.rep_times):  # every rep goes well down (tired ones less)
             m = (seq.times >= a) & (seq.times <= b)
             assert k[m].min() < 135, (seed, a, b)
-        assert np.median(trunk_incline(seq.world.astype(float))) < 45  # upright-ish
+        assert np.nanmedian(trunk_incline(seq.world.astype(float))) < 45  # upright-ish
 
 
 def test_pushup_is_horizontal_with_cycling_elbows():
     for seed in SEEDS:
         seq = one_set("pushup", seed)
         w = seq.world.astype(float)
-        assert np.nanmedian(trunk_incline(w)) > 45, seed  # far from upright, whatever the camera tilt
+        variant = seq.meta["style"]["parts"][0]["variant"]
+        if variant != "incline":  # far from upright, whatever the camera tilt
+            assert np.nanmedian(trunk_incline(w)) > 45, seed
         e = clean(elbow(w))
-        assert np.percentile(e, 95) > 140 and e.min() < 115, seed
+        assert np.percentile(e, 95) > 140 and e.min() < (125 if variant == "incline" else 115), seed
+
+
+def true_motion(label: str, seed: int, duration: float = 16.0, opts=None):
+    """The body's own motion (no camera, no detector): style, landmarks (scene, z up), body shape."""
+    rng = np.random.default_rng(seed)
+    shape = B.sample_body(rng)
+    motion = perform(label, np.arange(0.0, duration, 0.1), rng, shape, opts or MotionOptions(1.7, 1.7))
+    return motion, B.landmarks(shape, motion.pose), shape
+
+
+def scene_trunk_elevation(lm):
+    """Hip -> shoulder above the horizontal (degrees), in the scene."""
+    d = (lm[:, L_SH] + lm[:, R_SH]) / 2 - (lm[:, L_HIP] + lm[:, R_HIP]) / 2
+    return np.degrees(np.arctan2(d[:, 2], np.hypot(d[:, 0], d[:, 1])))
+
+
+def test_pushup_variants_geometry():
+    """Incline push-ups lift the trunk 20-70 degrees, declines tip it down, narrow to wide hands."""
+    seen = set()
+    for seed in range(40):
+        motion, lm, shape = true_motion("pushup", seed, 8.0)
+        st = motion.style
+        seen.add(st["variant"])
+        elev = scene_trunk_elevation(lm)
+        wrists = np.linalg.norm(lm[:, L_WR] - lm[:, R_WR], axis=1)
+        assert np.ptp(wrists) < 0.01 and np.ptp(lm[:, L_WR, 2]) < 0.01  # hands stay put
+        if st["variant"] == "incline":
+            assert 15 <= elev.max() <= 75, (seed, elev.max())
+            assert 15 <= st["top_trunk_deg"] <= 75
+        elif st["variant"] == "decline":
+            assert elev.max() < 8, (seed, elev.max())
+        else:
+            assert elev.max() < 40
+        assert 0.6 * shape.shoulder_width < np.median(wrists) < 2.4 * shape.shoulder_width
+    assert seen == {"full", "knee", "incline", "decline"}
 
 
 def test_situp_trunk_goes_from_lying_to_upright():
     full = 0
-    for seed in range(6):
+    for seed in range(8):
         seq = one_set("situp", seed)
         inc = clean(trunk_incline(seq.world.astype(float)))
         top_deg = seq.meta["style"]["parts"][0]["top_deg"]
@@ -318,6 +361,28 @@ def test_situp_trunk_goes_from_lying_to_upright():
     assert full >= 2
 
 
+def test_crunches_move_the_trunk_a_little():
+    """Crunches (floor, ball, bicycle) move the trunk 20-40 degrees; on a ball the hips sit above the
+    feet and the trunk starts draped back below the horizontal."""
+    seen = set()
+    for seed in range(30):
+        motion, lm, shape = true_motion("situp", seed, 10.0)
+        variant = motion.style["variant"]
+        if variant == "situp":
+            continue
+        seen.add(variant)
+        elev = scene_trunk_elevation(lm)
+        assert 15 < np.ptp(elev) < 45, (seed, variant, np.ptp(elev))
+        hips = (lm[:, L_HIP, 2] + lm[:, R_HIP, 2]) / 2
+        if variant == "ball":
+            assert np.min(hips - lm[:, [L_ANK, R_ANK], 2].max(axis=1)) > 0.35
+            assert elev.min() < -3, (seed, elev.min())
+        if variant == "bicycle":  # shoulders stay off the floor, the knees take turns
+            assert elev.min() > 5
+            assert np.ptp(lm[:, L_KNEE, 2] - lm[:, R_KNEE, 2]) > 0.1
+    assert seen == {"crunch", "ball", "bicycle"}
+
+
 def test_jumping_jack_wrists_go_over_the_head_every_rep():
     for seed in SEEDS:
         seq = one_set("jumping_jack", seed, fps=20.0)
@@ -325,7 +390,8 @@ def test_jumping_jack_wrists_go_over_the_head_every_rep():
         over = clean((w[:, L_WR, 1] + w[:, R_WR, 1]) / 2 - w[:, NOSE, 1])  # < 0: wrists above the nose
         for a, b in zip(seq.rep_starts, seq.rep_times):
             m = (seq.times >= a) & (seq.times <= b)
-            assert over[m].min() < 0, (seed, a)
+            if seq.detected[m].mean() > 0.7:  # (unless the detector lost the body meanwhile)
+                assert over[m].min() < 0, (seed, a)
         assert np.percentile(over, 95) > 0.3  # hands by the sides in between
 
 
@@ -340,7 +406,8 @@ def test_lunge_curl_pullup_plank_shapes():
         arms = [clean(angle(w, L_SH, L_EL, L_WR)), clean(angle(w, R_SH, R_EL, R_WR))]
         e = max(arms, key=np.ptp)  # the working arm (the other may rest on the hip in one-arm sets)
         assert e.min() < 80 and np.percentile(e, 95) > 140
-        assert np.median(trunk_incline(curl.world.astype(float))) < 45
+        if curl.meta["style"]["parts"][0]["stance"] in ("standing", "seated", "cable"):
+            assert np.nanmedian(trunk_incline(curl.world.astype(float))) < 45
         pull = one_set("pullup", seed)
         w = pull.world.astype(float)
         assert clean(elbow(w)).min() < 90
@@ -350,8 +417,104 @@ def test_lunge_curl_pullup_plank_shapes():
         assert np.nanpercentile(trunk_incline(plank.world.astype(float)), 10) > 45
 
 
+def test_walking_strides_long_but_hips_stay_up_unlike_a_lunge():
+    """Walking: long strides (feet about a torso or more apart front to back), arms swinging with
+    bent elbows, knees bending little and the hips dipping only a few cm; a lunge drops them far."""
+    styles, fb_max = set(), []
+    for seed in range(18):
+        motion, lm, shape = true_motion("walking", seed, 14.0, MotionOptions())
+        styles.add(motion.style["gait"])
+        hips = (lm[:, L_HIP, 2] + lm[:, R_HIP, 2]) / 2
+        assert np.percentile(hips, 98) - np.percentile(hips, 2) < 0.11 * shape.leg, seed
+        yaw = motion.pose["yaw"]
+        d = lm[:, L_ANK] - lm[:, R_ANK]
+        fb_max.append(np.percentile(np.abs(d[:, 0] * np.cos(yaw) + d[:, 1] * np.sin(yaw)), 98) / shape.torso)
+        assert lm[:, 27:33, 2].min() > -0.02  # feet do not sink into the floor
+        straighter = np.maximum(angle(lm, L_HIP, L_KNEE, L_ANK), angle(lm, R_HIP, R_KNEE, R_ANK))
+        # the standing leg stays nearly straight (sneaking: a little bent)
+        assert np.percentile(straighter, 5) > (120 if motion.style["gait"] == "sneaking" else 135), seed
+    assert max(fb_max) > 1.2 and min(fb_max) > 0.7, fb_max
+    assert len(styles) >= 3, styles
+    for seed in range(3):
+        motion, lm, shape = true_motion("lunge", seed, 12.0)
+        hips = (lm[:, L_HIP, 2] + lm[:, R_HIP, 2]) / 2
+        assert np.ptp(hips) > 0.25 * shape.leg
+        straighter = np.maximum(angle(lm, L_HIP, L_KNEE, L_ANK), angle(lm, R_HIP, R_KNEE, R_ANK))
+        assert straighter.min() < 125  # at the bottom both knees bend
+
+
+def test_pullup_grips_and_framing():
+    """Wide grips hold the wrists 1.2-1.9 torso lengths apart; pull-ups are often framed on the upper
+    body, the legs below the frame guessed with low visibility."""
+    wide = 0
+    for seed in range(12):
+        motion, lm, shape = true_motion("pullup", seed, 6.0)
+        apart = np.median(np.linalg.norm(lm[:, L_WR] - lm[:, R_WR], axis=1)) / shape.torso
+        if motion.style["grip"] == "wide":
+            wide += 1
+            assert 1.15 < apart < 1.95, (seed, apart)
+    assert wide >= 3
+    legs = 0
+    for seed in range(10):
+        seq = generate_sequence("pullup", seed, duration_s=4.0)
+        if seq.meta["cropped"] == "legs":
+            legs += 1
+            p = seq.poses[seq.detected]
+            assert np.median(p[:, [L_ANK, R_ANK], 1]) > 1.0 and np.median(p[:, [L_ANK, R_ANK], 3]) < 0.5
+            assert np.median(p[:, [L_SH, R_SH], 3]) > 0.6
+    assert legs >= 2
+
+
+def test_curl_variants():
+    """Bent-over curls lean the trunk 20-60 degrees, concentration curls keep the elbow low over the
+    thigh; cable curls hold at the top."""
+    seen = set()
+    for seed in range(40):
+        motion, lm, shape = true_motion("bicep_curl", seed, 10.0)
+        stance = motion.style["stance"]
+        seen.add(stance)
+        lean = 90 - scene_trunk_elevation(lm)
+        arms = [angle(lm, L_SH, L_EL, L_WR), angle(lm, R_SH, R_EL, R_WR)]
+        k = int(np.argmax([np.ptp(a) for a in arms]))
+        assert arms[k].min() < 80 and arms[k].max() > 140, (seed, stance)
+        if stance == "bent_over":
+            assert 15 < np.median(lean) < 65, (seed, np.median(lean))
+        elif stance == "concentration":
+            el = lm[:, L_EL + k]
+            assert np.median(el[:, 2]) < np.median((lm[:, L_HIP, 2] + lm[:, R_HIP, 2]) / 2) + 0.25
+            assert motion.style["mode"] == "single"
+        else:
+            assert np.median(lean) < 20
+    assert seen == {"standing", "seated", "bent_over", "concentration", "cable"}
+
+
+def test_every_exercise_gets_every_camera():
+    """Cameras do not depend on the variant: each exercise is seen from all round, low and high."""
+    for label in EXERCISES:
+        az, el = [], []
+        for seed in range(16):
+            seq = generate_sequence(label, seed, duration_s=2.0)
+            az.append(seq.meta["azimuth_deg"])
+            el.append(seq.meta["elevation_deg"])
+        az, el = np.abs(np.array(az)), np.array(el)
+        assert (az < 60).any() and (az > 120).any() and ((az > 45) & (az < 135)).any(), (label, az)
+        assert el.min() < 5 and el.max() > 20 and el.min() >= -40 and el.max() <= 65, (label, el)
+
+
+def test_rest_varies_and_gets_down_and_up():
+    kinds = set()
+    for seed in range(16):
+        motion, lm, shape = true_motion("rest", seed, 5.0, MotionOptions())
+        kind = motion.style.get("rest", "walk" if "gait" in motion.style else "stand")
+        kinds.add(kind)
+        hips = (lm[:, L_HIP, 2] + lm[:, R_HIP, 2]) / 2
+        if kind in ("kneel", "floor"):  # down, and standing again at the end
+            assert hips.min() < 0.75 * hips[0] and hips[-1] > 0.9 * hips[0], (seed, kind)
+    assert {"stand", "kneel", "floor"} <= kinds, kinds
+
+
 def test_view_changes_the_camera_not_the_movement():
-    for label, measure in (("squat", knee), ("bicep_curl", elbow_min), ("pushup", elbow)):
+    for label, measure in (("squat", knee), ("bicep_curl", elbow), ("pushup", elbow)):
         series = {}
         for view in ("front", "side", "rear", "three_quarter"):
             seq = generate_sequence(label, 21, duration_s=12.0, view=view)

@@ -1,8 +1,9 @@
 """Built-in ``fitness``: a workout video in, a session summary out.
 
 Pose (MediaPipe, 33 landmarks) on frames sampled at an analysis rate chosen from the movement's own
-period -> features -> exercise classification per window -> segmentation -> reps per segment ->
-fatigue -> summary. Every stage after pose is a pure function over arrays (``analysis.analyze_poses``).
+period -> view-normalised embedding -> class-agnostic repetition detection and counting -> naming by
+the learned classifier -> segments -> fatigue -> summary. Every stage after pose is a pure function
+over arrays (``analysis.analyze_poses``).
 
 Speed: pose costs ~25 ms a frame on one core and is the bottleneck; so pose sees only the frames it
 needs (``min_fps`` while the body moves slowly or rests, up to ``max_fps`` during fast movements such
@@ -309,38 +310,22 @@ def extract_poses(loader: VideoLoader, analysis_fps: float | str = "auto", min_f
             "timings": timings}
 
 
-ANALYSES = ("rules", "learned")
-# the default analysis: the clip test holds the default to the level it reaches on the dev clips, and
-# the learned chain does not reach the rules' level there yet (see analysis_rules.py)
-DEFAULT_ANALYSIS = "rules"
-
-
-def summarize(run: dict[str, Any], min_exercise_s: float = 2.0, min_rest_s: float = 1.5,
-              return_poses: bool = True, started: float | None = None, analysis: str = DEFAULT_ANALYSIS,
-              model: "str | ExerciseModel | None" = None) -> dict[str, Any]:
+def summarize(run: dict[str, Any], min_exercise_s: float = 2.0, max_pause_s: float = 3.0,
+              return_poses: bool = True, started: float | None = None,
+              model: "str | os.PathLike | ExerciseModel | None" = None) -> dict[str, Any]:
     """The analysis stages over an ``extract_poses`` output, and the result in the reference format.
 
-    ``analysis``: "learned" (class-agnostic repetition counting + the trained exercise classifier,
-    ``model`` = a path or model, default the shipped one) or "rules" (the first, hand-set chain)."""
-    if analysis not in ANALYSES:
-        raise ValueError(f"analysis must be one of {', '.join(ANALYSES)}, got {analysis!r}")
-    if model is not None and analysis != "learned":
-        raise ValueError("model= applies to analysis='learned' only")
+    ``model``: the exercise classifier (a path from ``batchproc fitness-train``, or a model); default
+    the shipped one."""
     timings = dict(run.get("timings", {}))
     t_an = time.perf_counter()
     duration = float(run["duration"])
     cuts = detect_cuts(run["cut_times"], run["cut_diffs"]) if len(run["cut_times"]) else np.zeros(0)
     detected = main_subject_mask(run["poses"], run["detected"], run["times"], cuts)
-    if analysis == "learned":
-        if model is None or isinstance(model, (str, os.PathLike)):
-            model = load_model(model)
-        analysis_out = analyze_poses(run["times"], run["poses"], run["world"], detected, run["aspect"], duration,
-                                     cuts, model=model, min_exercise_s=min_exercise_s, min_rest_s=min_rest_s)
-    else:
-        from .analysis_rules import analyze_poses as analyze_by_rules
-
-        analysis_out = analyze_by_rules(run["times"], run["poses"], run["world"], detected, run["aspect"],
-                                        duration, cuts, min_exercise_s=min_exercise_s, min_rest_s=min_rest_s)
+    if model is None or isinstance(model, (str, os.PathLike)):
+        model = load_model(model)
+    analysis_out = analyze_poses(run["times"], run["poses"], run["world"], detected, run["aspect"], duration,
+                                 cuts, model=model, min_exercise_s=min_exercise_s, max_pause_s=max_pause_s)
     timings["analysis_s"] = time.perf_counter() - t_an
     for k, v in analysis_out["timings"].items():
         timings[f"analysis.{k}"] = v
@@ -376,14 +361,13 @@ def analyze_fitness(loader: VideoLoader, analysis_fps: float | str = "auto", min
                     max_fps: float = 15.0, cycle_samples: float = 10.0, max_side: int | None = 640,
                     model_complexity: int = 1, min_detection_confidence: float = 0.5,
                     min_tracking_confidence: float = 0.5, skip_nonref: bool = True, lanes: int = 0,
-                    chunk_s: float = DEFAULT_CHUNK_S, min_exercise_s: float = 2.0, min_rest_s: float = 1.5,
-                    return_poses: bool = True, fast_decode: bool = True, analysis: str = DEFAULT_ANALYSIS,
-                    model: str | None = None) -> dict[str, Any]:
+                    chunk_s: float = DEFAULT_CHUNK_S, min_exercise_s: float = 2.0, max_pause_s: float = 3.0,
+                    return_poses: bool = True, fast_decode: bool = True, model: str | None = None) -> dict[str, Any]:
     """Workout analysis: exercises, reps, rests and fatigue over a whole session.
 
-    ``analysis``: "rules" (default) or "learned": repetitions counted without naming them, then named
-    by the exercise classifier, ``model`` (a path from ``batchproc fitness-train``; default the
-    shipped model, trained on generated poses only).
+    Repetitions are found and counted without naming them, then named by the exercise classifier:
+    ``model`` (a path from ``batchproc fitness-train``; default the shipped model, trained on generated
+    poses only).
 
     ``analysis_fps``: "auto" picks the pose rate from the movement's own period (``cycle_samples``
     samples per cycle, between ``min_fps`` and ``max_fps``); a number fixes it. ``max_side`` shrinks
@@ -401,7 +385,7 @@ def analyze_fitness(loader: VideoLoader, analysis_fps: float | str = "auto", min
     run = extract_poses(loader, analysis_fps, min_fps, max_fps, cycle_samples, max_side, model_complexity,
                         min_detection_confidence, min_tracking_confidence, skip_nonref, lanes, chunk_s,
                         fast_decode)
-    return summarize(run, min_exercise_s, min_rest_s, return_poses, started, analysis, model)
+    return summarize(run, min_exercise_s, max_pause_s, return_poses, started, model)
 
 
 analyze_fitness.format_report = format_report  # type: ignore[attr-defined]

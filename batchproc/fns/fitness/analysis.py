@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .classifier import CLASSES, EXERCISES, OTHER, ExerciseModel, load_model
+from .classifier import EXERCISES, OTHER, ExerciseModel, load_model
 from .embedding import pose_embedding
 from .fatigue import fatigue_analysis, hold_fatigue
 from .features import compute_features, shot_ids
@@ -32,7 +32,6 @@ from .window_features import WindowConfig, interval_features, window_centers, wi
 
 REST = "rest"
 HOLDS = ("plank",)  # exercises that are held, not repeated
-CLASS_INDEX = {c: i for i, c in enumerate(CLASSES)}
 # a repeated movement is named ``other`` only when that is this many times likelier than its best
 # exercise: the model learned "other" from generated movements, and real exercises that look unlike
 # any generated one (an unusual variant) should not vanish from the count for a small margin
@@ -45,7 +44,6 @@ class SegmentConfig:
 
     switch_penalty: float = 3.0  # nats: a label must win several windows in a row to take over
     min_exercise_s: float = 2.0  # a set shorter than this is not a set
-    min_rest_s: float = 1.5  # kept for the summary's rest granularity
     min_hold_s: float = 2.0  # a plank shorter than this is a pause, not a hold
     min_hold_prob: float = 0.5  # windows this sure of a plank start a hold
     # "the same posture" during a hold: no more than ``hold_outlier_share`` of the embedding's columns
@@ -140,14 +138,13 @@ def analyze_poses(times: np.ndarray, poses: np.ndarray, world: np.ndarray | None
     seen = pose_embedding(poses, world, aspect, cfg.windows.min_visibility)
     seen[~detected] = np.nan
     wf, cover = window_features(times, seen, centers, cfg.windows, shots)
-    probs = model.predict_proba(wf)
-    probs = _to_classes(probs, model.classes)
+    probs = model.predict_proba(wf)  # columns: model.classes (the eight, other, and a user's own)
     timings["classify_s"] = time.perf_counter() - t2
 
     t3 = time.perf_counter()
     def interval_probs(a: float, b: float) -> np.ndarray:
         f, _ = interval_features(times, seen, np.array([a]), np.array([b]), cfg.windows)
-        return _to_classes(model.predict_proba(f), model.classes)[0]
+        return model.predict_proba(f)[0]
 
     def recount(a: float, b: float, opens_video: bool) -> RepResult:
         """The class-agnostic counter again, over one part of a stretch the classifier split."""
@@ -157,9 +154,9 @@ def analyze_poses(times: np.ndarray, poses: np.ndarray, world: np.ndarray | None
                                  open_start_before=0.5 if opens_video else -np.inf)
         return _merge_reps([s.reps for s in sts])
 
-    parts = name_stretches(stretches, centers, probs, cfg.segments, interval_probs, cfg.windows.window_s,
-                           recount)
-    parts += find_holds(times, emb, detected, centers, probs, parts, cfg.segments, interval_probs)
+    parts = name_stretches(stretches, centers, probs, model.classes, cfg.segments, interval_probs,
+                           cfg.windows.window_s, recount)
+    parts += find_holds(times, emb, detected, centers, probs, model.classes, parts, cfg.segments, interval_probs)
     segs = fill_timeline(parts, duration)
     timings["segment_s"] = time.perf_counter() - t3
 
@@ -180,17 +177,8 @@ def analyze_poses(times: np.ndarray, poses: np.ndarray, world: np.ndarray | None
             "stretches": stretches, "features": feats}
 
 
-def _to_classes(probs: np.ndarray, classes: tuple[str, ...]) -> np.ndarray:
-    """Columns in ``CLASSES`` order; a user model's extra classes (burpees, say) fold into ``other``
-    for the eight-label summary, and a class it lacks gets zero."""
-    out = np.zeros((len(probs), len(CLASSES)))
-    for j, c in enumerate(classes):
-        out[:, CLASS_INDEX.get(c, CLASS_INDEX[OTHER])] += np.nan_to_num(probs[:, j])
-    out[~np.isfinite(probs).all(axis=1)] = np.nan
-    return out
-
-
-def name_stretches(stretches: list[Stretch], centers: np.ndarray, probs: np.ndarray, cfg: SegmentConfig,
+def name_stretches(stretches: list[Stretch], centers: np.ndarray, probs: np.ndarray, classes: tuple[str, ...],
+                   cfg: SegmentConfig,
                    interval_probs: Callable[[float, float], np.ndarray], window_s: float,
                    recount: Callable[[float, float, bool], RepResult] | None = None) -> list[tuple[Segment, RepResult]]:
     """Each stretch of repetition with its name.
@@ -200,9 +188,13 @@ def name_stretches(stretches: list[Stretch], centers: np.ndarray, probs: np.ndar
     each rep goes to the part it completes in. Each part is then named from the statistics of its
     own frames and its windows together; it is ``other`` when the classifier finds it likelier to be
     none of the eight than any of them. Where a stretch is split, each part is counted again on its
-    own (``recount``): one movement's rest side is not the next one's."""
+    own (``recount``): one movement's rest side is not the next one's. ``classes`` names the columns
+    of ``probs``: the eight, ``other``, and any a user's model added (burpees, say), which name parts
+    like the eight do."""
     out: list[tuple[Segment, RepResult]] = []
-    exercise_cols = [CLASS_INDEX[c] for c in EXERCISES if c not in HOLDS]  # a repeated movement is not a hold
+    other_col = classes.index(OTHER)
+    # a repeated movement is not a hold
+    exercise_cols = [j for j, c in enumerate(classes) if c != OTHER and c not in HOLDS]
     for st in stretches:
         inside = np.flatnonzero((centers >= st.start) & (centers <= st.end) & np.isfinite(probs).all(axis=1))
         runs: list[list] = [[0, st.start, st.end]]
@@ -210,6 +202,7 @@ def name_stretches(stretches: list[Stretch], centers: np.ndarray, probs: np.ndar
             runs = _absorb_short(_label_runs(viterbi(probs[inside][:, exercise_cols], cfg.switch_penalty),
                                              centers[inside], st.start, st.end), cfg.min_exercise_s)
             runs = _snap_to_reps(runs, st.reps, st.period)
+        named: list[list] = []
         for _, a, b in runs:
             m = (centers >= a) & (centers <= b) & np.isfinite(probs).all(axis=1)
             # a part shorter than a window (a lone rep) is judged on its own frames, since the
@@ -217,13 +210,20 @@ def name_stretches(stretches: list[Stretch], centers: np.ndarray, probs: np.ndar
             # its windows, the statistics the model was trained on
             votes = [probs[m].mean(axis=0)] if m.any() and b - a >= window_s else [interval_probs(a, b)]
             votes = [v for v in votes if np.isfinite(v).all()]
-            if not votes:
-                out.append((Segment(OTHER, a, b), _reps_in(st.reps, a, b)))
-                continue
-            p = np.mean(votes, axis=0)
-            best = max(exercise_cols, key=lambda j: p[j])
-            label = CLASSES[best] if p[CLASS_INDEX[OTHER]] <= OTHER_MARGIN * p[best] else OTHER
-            reps = _reps_in(st.reps, a, b) if len(runs) == 1 or recount is None else recount(a, b, a <= st.start and st.opens)
+            label = OTHER
+            if votes:
+                p = np.mean(votes, axis=0)
+                best = max(exercise_cols, key=lambda j: p[j])
+                label = classes[best] if p[other_col] <= OTHER_MARGIN * p[best] else OTHER
+            if named and named[-1][0] == label:
+                named[-1][2] = b
+            else:
+                named.append([label, a, b])
+        for label, a, b in named:
+            if len(named) == 1 or recount is None:
+                reps = _reps_in(st.reps, a, b)
+            else:
+                reps = recount(a, b, a <= st.start and st.opens)
             out.append((Segment(label, a, b), reps))
     return _merge_same(out)
 
@@ -307,7 +307,7 @@ def _merge_same(parts: list[tuple[Segment, RepResult]]) -> list[tuple[Segment, R
 
 
 def find_holds(times: np.ndarray, emb: np.ndarray, detected: np.ndarray, centers: np.ndarray, probs: np.ndarray,
-               taken: list[tuple[Segment, RepResult]], cfg: SegmentConfig,
+               classes: tuple[str, ...], taken: list[tuple[Segment, RepResult]], cfg: SegmentConfig,
                interval_probs: Callable[[float, float], np.ndarray]) -> list[tuple[Segment, RepResult]]:
     """Planks: outside the repetitions, windows the classifier is sure show a plank seed a hold; the
     hold is the run of frames around the seed whose posture stays within ``hold_posture_tol`` of the
@@ -320,7 +320,9 @@ def find_holds(times: np.ndarray, emb: np.ndarray, detected: np.ndarray, centers
     def free(t: float) -> bool:
         return not any(a <= t < b for a, b in busy)
 
-    plank = CLASS_INDEX["plank"]
+    if "plank" not in classes:  # a user's model trained without planks finds none
+        return []
+    plank = classes.index("plank")
     with np.errstate(invalid="ignore"):
         seed = np.nan_to_num(probs[:, plank]) >= cfg.min_hold_prob
     seed &= np.array([free(c) for c in centers], dtype=bool)

@@ -19,14 +19,14 @@ from .window_features import FEATURE_NAMES
 EXERCISES = ("squat", "pushup", "lunge", "jumping_jack", "plank", "situp", "bicep_curl", "pullup")
 OTHER = "other"
 CLASSES = EXERCISES + (OTHER,)
-MODEL_FORMAT = 1
+MODEL_FORMAT = 2  # 2: an ensemble (weights stacked per member), input clipping
 SHIPPED_MODEL = Path(__file__).with_name("model") / "exercise_model.npz"
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    hidden: int = 64  # enough for ~10 classes over ~150 features; small enough to stay < 1 MB
-    epochs: int = 400
+    hidden: int = 64  # enough for ~10 classes over ~100 features; 5 members stay well under 1 MB
+    epochs: int = 150
     learning_rate: float = 0.01
     weight_decay: float = 1e-4  # keeps weights small: smoother decisions on unseen cameras
     batch_size: int = 512
@@ -35,12 +35,20 @@ class TrainConfig:
     # footage hides limbs and MediaPipe's estimates wander more than any generator's noise
     input_noise: float = 0.8
     feature_dropout: float = 0.3
+    # standardised features are clipped to +-input_clip: a measurement far outside anything generated
+    # (legs flailing out of frame, a grip wider than any modelled) counts as "very high", not as a
+    # reason for an extreme answer
+    input_clip: float = 2.0
+    # members of the ensemble, each from its own seed: a single network's answers on real footage move
+    # with its seed (dev clips: rep MAE 0.14 to 0.18 across two seeds); the average does not
+    members: int = 5
     seed: int = 0
 
 
 @dataclass
 class ExerciseModel:
-    """Standardisation + a one-hidden-layer network; ``classes`` names the output columns."""
+    """Standardisation + an ensemble of one-hidden-layer networks (weights stacked on a first axis,
+    one per member, probabilities averaged); ``classes`` names the output columns."""
 
     classes: tuple[str, ...]
     feature_names: tuple[str, ...]
@@ -51,21 +59,21 @@ class ExerciseModel:
     w2: np.ndarray
     b2: np.ndarray
     provenance: dict[str, Any] = field(default_factory=dict)
+    input_clip: float | None = None
 
     def _prepare(self, x: np.ndarray) -> np.ndarray:
         x = (np.asarray(x, dtype=np.float64) - self.mean) / self.scale
-        return np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)  # missing = the training mean
+        x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)  # missing = the training mean
+        return x if self.input_clip is None else np.clip(x, -self.input_clip, self.input_clip)
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         """(W, len(classes)) probabilities; rows with no features at all get NaN."""
         x = np.asarray(x, dtype=np.float64)
         if x.ndim == 1:
             x = x[None]
-        h = np.tanh(self._prepare(x) @ self.w1 + self.b1)
-        z = h @ self.w2 + self.b2
-        z -= z.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        p /= p.sum(axis=1, keepdims=True)
+        xs = self._prepare(x)
+        p = np.mean([_softmax(np.tanh(xs @ w1 + b1) @ w2 + b2)
+                     for w1, b1, w2, b2 in zip(self.w1, self.b1, self.w2, self.b2)], axis=0)
         p[~np.isfinite(x).any(axis=1)] = np.nan
         return p
 
@@ -73,7 +81,7 @@ class ExerciseModel:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         meta = {"format": MODEL_FORMAT, "classes": list(self.classes), "feature_names": list(self.feature_names),
-                "provenance": self.provenance}
+                "provenance": self.provenance, "input_clip": self.input_clip}
         tmp = path.with_name(path.name + ".tmp.npz")
         np.savez_compressed(tmp, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
                             mean=self.mean.astype(np.float32), scale=self.scale.astype(np.float32),
@@ -95,7 +103,13 @@ class ExerciseModel:
                                  "(batchproc fitness-train)")
             arrays = {k: z[k].astype(np.float64) for k in ("mean", "scale", "w1", "b1", "w2", "b2")}
         return cls(tuple(meta["classes"]), tuple(meta["feature_names"]), provenance=meta.get("provenance", {}),
-                   **arrays)
+                   input_clip=meta.get("input_clip"), **arrays)
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    return p / p.sum(axis=1, keepdims=True)
 
 
 _cache: dict[str, ExerciseModel] = {}
@@ -114,7 +128,6 @@ def fit(x: np.ndarray, y: np.ndarray, classes: tuple[str, ...] = CLASSES, cfg: T
     """Train on (n, F) features and (n,) class indices. Classes are balanced by weight (a class with
     few examples counts as much as a common one); full determinism from ``cfg.seed``."""
     cfg = cfg or TrainConfig()
-    rng = np.random.default_rng(cfg.seed)
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=int)
     keep = np.isfinite(x).any(axis=1)
@@ -127,35 +140,41 @@ def fit(x: np.ndarray, y: np.ndarray, classes: tuple[str, ...] = CLASSES, cfg: T
     scale = np.nanstd(x, axis=0)
     scale = np.where(np.isfinite(scale) & (scale > 1e-6), scale, 1.0)
     mean = np.where(np.isfinite(mean), mean, 0.0)
-    model = ExerciseModel(classes, FEATURE_NAMES, mean, scale,
-                          rng.normal(0, 1 / np.sqrt(x.shape[1]), (x.shape[1], cfg.hidden)), np.zeros(cfg.hidden),
-                          rng.normal(0, 1 / np.sqrt(cfg.hidden), (cfg.hidden, k)), np.zeros(k), provenance or {})
+    model = ExerciseModel(classes, FEATURE_NAMES, mean, scale, *[np.zeros(0)] * 4, provenance or {}, cfg.input_clip)
     xs = model._prepare(x)
     onehot = np.eye(k)[y]
-    params = [model.w1, model.b1, model.w2, model.b2]
+    members = [_fit_member(xs, onehot, w, cfg, np.random.default_rng(cfg.seed + m)) for m in range(cfg.members)]
+    model.w1, model.b1, model.w2, model.b2 = (np.stack([mb[i] for mb in members]) for i in range(4))
+    return model
+
+
+def _fit_member(xs: np.ndarray, onehot: np.ndarray, w: np.ndarray, cfg: TrainConfig,
+                rng: np.random.Generator) -> list[np.ndarray]:
+    """One network, trained with Adam on jittered and partly dropped features (see ``TrainConfig``)."""
+    n, f = xs.shape
+    k = onehot.shape[1]
+    params = [rng.normal(0, 1 / np.sqrt(f), (f, cfg.hidden)), np.zeros(cfg.hidden),
+              rng.normal(0, 1 / np.sqrt(cfg.hidden), (cfg.hidden, k)), np.zeros(k)]
     m1 = [np.zeros_like(p) for p in params]
     m2 = [np.zeros_like(p) for p in params]
     beta1, beta2, eps = 0.9, 0.999, 1e-8
     step = 0
     for _ in range(cfg.epochs):
-        order = rng.permutation(len(y))
-        for s in range(0, len(y), cfg.batch_size):
+        order = rng.permutation(n)
+        for s in range(0, n, cfg.batch_size):
             idx = order[s:s + cfg.batch_size]
             xb, tb, wb = xs[idx], onehot[idx], w[idx][:, None]
             xb = xb + rng.normal(0.0, cfg.input_noise, xb.shape)
             xb = np.where(rng.random(xb.shape) < cfg.feature_dropout, 0.0, xb)
-            h = np.tanh(xb @ model.w1 + model.b1)
-            z = h @ model.w2 + model.b2
-            z -= z.max(axis=1, keepdims=True)
-            p = np.exp(z)
-            p /= p.sum(axis=1, keepdims=True)
+            w1, b1, w2, b2 = params
+            h = np.tanh(xb @ w1 + b1)
+            p = _softmax(h @ w2 + b2)
             dz = (p - tb) * wb / wb.sum()
-            dh = (dz @ model.w2.T) * (1 - h * h)
-            grads = [xb.T @ dh + cfg.weight_decay * model.w1, dh.sum(axis=0),
-                     h.T @ dz + cfg.weight_decay * model.w2, dz.sum(axis=0)]
+            dh = (dz @ w2.T) * (1 - h * h)
+            grads = [xb.T @ dh + cfg.weight_decay * w1, dh.sum(axis=0), h.T @ dz + cfg.weight_decay * w2, dz.sum(axis=0)]
             step += 1
             for i, (prm, g) in enumerate(zip(params, grads)):
                 m1[i] = beta1 * m1[i] + (1 - beta1) * g
                 m2[i] = beta2 * m2[i] + (1 - beta2) * g * g
                 prm -= cfg.learning_rate * (m1[i] / (1 - beta1 ** step)) / (np.sqrt(m2[i] / (1 - beta2 ** step)) + eps)
-    return model
+    return params

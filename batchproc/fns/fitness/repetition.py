@@ -234,19 +234,33 @@ def _detect_in_shot(times: np.ndarray, emb: np.ndarray, cfg: RepetitionConfig, o
     first_seen = float(grid[0])
     centers, score, period, rng = repetitive_windows(grid, x, cfg)
     rep = (score >= cfg.min_periodicity) & (rng >= cfg.min_amplitude)
-    # a repetitive window vouches for the time it spans; join what its neighbours vouch for
-    covered = np.zeros(len(grid), dtype=bool)
-    for i in np.flatnonzero(rep):
-        covered |= np.abs(grid - centers[i]) <= EDGE_PERIODS * max(period[i], cfg.hop_s)
-    covered &= np.isfinite(x).all(axis=1)
-    # close short pauses
-    runs = _runs(covered)
-    merged: list[tuple[int, int]] = []
-    for a, b in runs:
-        if merged and (grid[a] - grid[merged[-1][1] - 1]) <= cfg.max_pause_s:
-            merged[-1] = (merged[-1][0], b)
+    # sets: runs of repetitive windows, a pause of up to ``max_pause_s`` (plus a period) inside; each
+    # set vouches for EDGE_PERIODS periods beyond its first and last window, never past the middle
+    # of the gap to the next set
+    idx = np.flatnonzero(rep)
+    groups: list[list[int]] = []
+    for i in idx:
+        if groups and centers[i] - centers[groups[-1][-1]] <= cfg.max_pause_s + period[i]:
+            groups[-1].append(i)
         else:
-            merged.append((a, b))
+            groups.append([i])
+    valid_rows = np.isfinite(x).all(axis=1)
+    merged: list[tuple[int, int]] = []
+    for g, members in enumerate(groups):
+        p_g = float(np.nanmedian(period[members]))
+        lo = centers[members[0]] - EDGE_PERIODS * max(p_g, cfg.hop_s)
+        hi = centers[members[-1]] + EDGE_PERIODS * max(p_g, cfg.hop_s)
+        if g > 0:
+            lo = max(lo, (centers[groups[g - 1][-1]] + centers[members[0]]) / 2)
+        if g + 1 < len(groups):
+            hi = min(hi, (centers[members[-1]] + centers[groups[g + 1][0]]) / 2)
+        # nobody seen for longer than a pause splits the set: what happened then is unknown
+        for a, b in _runs((grid >= lo) & (grid <= hi) & valid_rows):
+            if merged and merged[-1][1] <= a and grid[a] - grid[merged[-1][1] - 1] <= cfg.max_pause_s \
+                    and grid[merged[-1][1] - 1] >= lo:
+                merged[-1] = (merged[-1][0], b)
+            else:
+                merged.append((a, b))
     stretches = []
     valid = np.isfinite(x).all(axis=1)
     taken = np.zeros(len(grid), dtype=bool)
@@ -302,8 +316,11 @@ def _count_part(seg_t: np.ndarray, seg_x: np.ndarray, centers: np.ndarray, score
         return None
     r = count_reps(seg_t, sig, 1, cfg.min_amplitude, period=p, open_start=bool(seg_t[0] <= open_until))
     q = float(np.nanmedian(score[here])) if here.any() else 0.0
-    return Stretch(float(seg_t[0]), float(seg_t[-1]) + 1.0 / cfg.grid_hz, p, q, r, bool(seg_t[0] <= open_until),
-                   sig, seg_t)
+    start, end = float(seg_t[0]), float(seg_t[-1]) + 1.0 / cfg.grid_hz
+    if r.count:  # the set spans its reps: standing about before the first one is not part of it
+        start = max(start, min(r.rep_starts) - cfg.hop_s)
+        end = min(end, max(r.rep_times) + cfg.hop_s)
+    return Stretch(start, end, p, q, r, bool(seg_t[0] <= open_until), sig, seg_t)
 
 
 def main_signal(x: np.ndarray, period_samples: int | None = None, core: np.ndarray | None = None) -> np.ndarray:

@@ -88,10 +88,10 @@ def build_result(analysis: dict[str, Any], *, total_duration: float, total_frame
     out: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "session_summary": session_summary(records, total_duration),
-        # the eight exercises, and repeated movements that are none of them (``other`` with its reps,
-        # which the session totals leave out)
+        # the eight exercises, and repeated movements that are none of them (``other``, or a label a
+        # user's own model adds) with their reps, which the eight-label totals leave out
         "detailed_analysis": [r for r in records if r["exercise"] in EXERCISES
-                              or (r["exercise"] == OTHER and r["reps_counted"] > 0)],
+                              or (r["exercise"] not in ("rest", "transition") and r["reps_counted"] > 0)],
         "timeline": timeline,
         "video_stats": stats,
         "processing_time": _r(processing_time),
@@ -132,6 +132,8 @@ def format_report(result: dict[str, Any] | None) -> str:
         fa = s.get("fatigue_analysis") or {}
         if s["exercise"] == OTHER:
             what = f"{s['reps_counted']} repetitions of a movement that is none of the eight exercises"
+        elif s["exercise"] not in EXERCISES:
+            what = f"{s['reps_counted']} reps (a class of your model, not in the eight-exercise totals)"
         elif s["exercise"] == "plank":
             what = f"hold {s.get('hold_duration', s['duration']):.1f} s"
         else:

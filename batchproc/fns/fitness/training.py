@@ -26,28 +26,31 @@ import numpy as np
 from .classifier import CLASSES, EXERCISES, OTHER, SHIPPED_MODEL, ExerciseModel, TrainConfig, fit
 from .embedding import pose_embedding
 from .features import shot_ids
-from .window_features import WindowConfig, window_centers, window_features
+from .window_features import FEATURE_NAMES, WindowConfig, interval_features, window_centers, window_features
 
 NON_EXERCISE_LABELS = ("rest", "other", "transition", "none", "")
+LABEL_ALIASES = {"push_up": "pushup", "sit_up": "situp", "pull_up": "pullup", "curl": "bicep_curl",
+                 "jumpingjack": "jumping_jack", "jack": "jumping_jack", "rest": OTHER, "none": OTHER}
+CYCLE_S = (0.8, 5.0)  # how long one rep lasts, fast jacks to slow push-ups
+OTHER_CYCLES = 6  # rep-long spans drawn from each movement that has no reps
 
 
 @dataclass(frozen=True)
 class SynthPlan:
     """How much generated data: sequences per exercise and per non-exercise movement."""
 
-    per_exercise: int = 80
-    per_other: int = 30
-    sessions: int = 40  # multi-movement sequences with rests, for boundaries
+    # twice this much data was the first plan that named the dev clips as well as the old rules did
+    # (a data-size choice, not a per-clip one); about a minute to generate
+    per_exercise: int = 160
+    per_other: int = 60
+    sessions: int = 80  # multi-movement sequences with rests, for boundaries
     fps: float = 10.0
     seed: int = 20261130
 
 
 def label_index(label: str, classes: tuple[str, ...] = CLASSES) -> int:
     """A label's class: one of ``classes``; rest and anything unknown are ``other``."""
-    label = (label or "").strip().lower().replace("-", "_").replace(" ", "_")
-    aliases = {"push_up": "pushup", "sit_up": "situp", "pull_up": "pullup", "curl": "bicep_curl",
-               "jumpingjack": "jumping_jack", "jack": "jumping_jack"}
-    label = aliases.get(label, label)
+    label = _norm_label(label)
     if label in classes:
         return classes.index(label)
     return classes.index(OTHER)
@@ -55,18 +58,44 @@ def label_index(label: str, classes: tuple[str, ...] = CLASSES) -> int:
 
 def sequence_windows(times: np.ndarray, poses: np.ndarray, world: np.ndarray | None, detected: np.ndarray,
                      aspect: float, label_at: Callable[[np.ndarray], list[str]], cfg: WindowConfig,
-                     cuts: np.ndarray | None = None, classes: tuple[str, ...] = CLASSES) -> tuple[np.ndarray, np.ndarray]:
-    """Window features of one sequence and the class of each window (the label at its centre)."""
+                     cuts: np.ndarray | None = None, classes: tuple[str, ...] = CLASSES,
+                     intervals: list[tuple[float, float]] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Features of one sequence and the class of each example: fixed windows (labelled at their centre)
+    and, where given, ``intervals`` (one rep each, labelled at their middle) - the two kinds of span
+    the analysis asks the model about."""
     times = np.asarray(times, dtype=np.float64)
     if len(times) == 0:
-        return np.zeros((0, 0)), np.zeros(0, dtype=int)
+        return np.zeros((0, len(FEATURE_NAMES))), np.zeros(0, dtype=int)
     emb = pose_embedding(poses, world, aspect, cfg.min_visibility)
     emb[~np.asarray(detected, dtype=bool)] = np.nan
+    shots = shot_ids(times, cuts)
     centers = window_centers(float(times[0]), float(times[-1]), cfg)
-    x, _ = window_features(times, emb, centers, cfg, shot_ids(times, cuts))
-    y = np.array([label_index(lab, classes) for lab in label_at(centers)], dtype=int)
+    x, _ = window_features(times, emb, centers, cfg, shots)
+    y = [label_index(lab, classes) for lab in label_at(centers)]
+    if intervals:
+        a = np.array([i[0] for i in intervals])
+        b = np.array([i[1] for i in intervals])
+        xi, _ = interval_features(times, emb, a, b, cfg)
+        x = np.concatenate([x, xi])
+        y += [label_index(lab, classes) for lab in label_at((a + b) / 2)]
+    y = np.asarray(y, dtype=int)
     keep = np.isfinite(x).any(axis=1)
     return x[keep], y[keep]
+
+
+def cycle_intervals(seq: Any, rng: np.random.Generator, per_sequence: int = OTHER_CYCLES) -> list[tuple[float, float]]:
+    """Spans the analysis will ask about in a generated sequence: each rep of an exercise (start to
+    completion), or for a movement without reps, spans as long as reps are (``CYCLE_S``) at random."""
+    if seq.rep_times:
+        return [(float(a), float(b)) for a, b in zip(seq.rep_starts, seq.rep_times) if b - a > 0.3]
+    t0, t1 = float(seq.times[0]), float(seq.times[-1])
+    out = []
+    for _ in range(per_sequence):
+        d = float(rng.uniform(*CYCLE_S))
+        if t1 - t0 > d:
+            a = float(rng.uniform(t0, t1 - d))
+            out.append((a, a + d))
+    return out
 
 
 def _segments_label_at(segments: list[tuple[str, float, float]], default: str) -> Callable[[np.ndarray], list[str]]:
@@ -93,11 +122,12 @@ def synth_dataset(plan: SynthPlan, cfg: WindowConfig, progress: bool = False) ->
     rng = np.random.default_rng(plan.seed)
     seeds = rng.integers(0, 2**31 - 1, size=len(jobs) + plan.sessions)
     all_moves = list(SYN_EX) + list(NON_EXERCISES)
+    crng = np.random.default_rng(plan.seed + 2)
     for n, ((label, _), seed) in enumerate(zip(jobs, seeds)):
         seq = generate_sequence(label, int(seed), fps=plan.fps)
         segs = [(lab, a, b) for lab, a, b, _ in seq.segments] or [(label, 0.0, float("inf"))]
         x, y = sequence_windows(seq.times, seq.poses, seq.world, seq.detected, seq.aspect,
-                                _segments_label_at(segs, label), cfg)
+                                _segments_label_at(segs, label), cfg, intervals=cycle_intervals(seq, crng))
         xs.append(x)
         ys.append(y)
         if progress and n % 100 == 0:
@@ -170,10 +200,17 @@ def run_windows(run: dict[str, Any], clip: LabelledClip, cfg: WindowConfig,
     from .analysis import detect_cuts
     from .pose import main_subject_mask
 
+    from .repetition import detect_repetitions
+
     cuts = detect_cuts(run["cut_times"], run["cut_diffs"]) if len(run["cut_times"]) else np.zeros(0)
     det = main_subject_mask(run["poses"], run["detected"], run["times"], cuts)
+    # the reps the counter finds in the clip are examples too, labelled by where they fall
+    emb = pose_embedding(run["poses"], run["world"], run["aspect"])
+    emb[~det] = np.nan
+    stretches = detect_repetitions(run["times"], emb, shot_ids(run["times"], cuts))
+    reps = [(a, b) for st in stretches for a, b in zip(st.reps.rep_starts, st.reps.rep_times)]
     return sequence_windows(run["times"], run["poses"], run["world"], det, run["aspect"], clip_label_at(clip), cfg,
-                            cuts, classes)
+                            cuts, classes, intervals=reps)
 
 
 def train(x: np.ndarray, y: np.ndarray, provenance: dict[str, Any], cfg: TrainConfig | None = None,
@@ -211,31 +248,46 @@ def train_shipped(out: Path = SHIPPED_MODEL, plan: SynthPlan | None = None, cfg:
     return model
 
 
+def _norm_label(label: str) -> str:
+    label = (label or "").strip().lower().replace("-", "_").replace(" ", "_")
+    return LABEL_ALIASES.get(label, label)
+
+
+def classes_for(clips: Iterable[LabelledClip]) -> tuple[str, ...]:
+    """The eight exercises and ``other``, then every other label the clips use (a team's own
+    exercises: burpees, kettlebell swings), in alphabetical order."""
+    seen = {_norm_label(c.exercise) for c in clips} | {_norm_label(lab) for c in clips for lab, _, _ in c.segments}
+    extra = sorted(seen - set(CLASSES) - {_norm_label(x) for x in NON_EXERCISE_LABELS} - {"multi"})
+    return CLASSES + tuple(extra)
+
+
 def train_on_clips(clips: Iterable[LabelledClip], runs: dict[str, dict[str, Any]], with_synth: bool = True,
                    plan: SynthPlan | None = None, cfg: TrainConfig | None = None,
                    synth_cache: tuple[np.ndarray, np.ndarray] | None = None) -> ExerciseModel:
     """A model fitted on labelled clips (their ``extract_poses`` outputs in ``runs``), plus the
     generated data unless ``with_synth`` is False. ``synth_cache`` reuses generated windows."""
     wcfg = WindowConfig()
+    clips = list(clips)
+    classes = classes_for(clips)
     xs, ys = [], []
     used = []
     for clip in clips:
         if clip.video_id not in runs or (clip.exercise == "multi" and not clip.segments):
             continue
-        x, y = run_windows(runs[clip.video_id], clip, wcfg)
+        x, y = run_windows(runs[clip.video_id], clip, wcfg, classes)
         xs.append(x)
         ys.append(y)
         used.append(clip.video_id)
     if with_synth:
         sx, sy = synth_cache if synth_cache is not None else synth_dataset(plan or SynthPlan(), wcfg)
         xs.append(sx)
-        ys.append(sy)
+        ys.append(np.array([classes.index(CLASSES[k]) for k in sy], dtype=int))  # same names, new order
     if not xs:
         raise ValueError("no training data: no labelled clip could be read and generated data is off")
     x, y = np.concatenate(xs), np.concatenate(ys)
     prov = {"data": ("generated pose sequences + " if with_synth else "") + f"{len(used)} labelled clips",
             "clips": used, "data_fingerprint": _fingerprint(x, y)}
-    return train(x, y, prov, cfg)
+    return train(x, y, prov, cfg, classes)
 
 
 @dataclass
@@ -254,7 +306,7 @@ def train_from_manifest(manifest: str | Path, out: str | Path, segments: str | P
                         pose_params: dict[str, Any] | None = None,
                         progress: Callable[[str], None] | None = None) -> TrainReport:
     """Fit the exercise model on a user's labelled clips (plus the generated data unless
-    ``with_synth`` is False) and save it to ``out`` (use it with ``--param analysis=learned --param
+    ``with_synth`` is False) and save it to ``out`` (use it with ``--param
     model=OUT``). Pose runs here, clip by clip; a clip that cannot be read is reported and skipped."""
     from ...loader import VideoLoader
     from . import extract_poses

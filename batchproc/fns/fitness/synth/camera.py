@@ -2,8 +2,8 @@
 coordinates the way MediaPipe reports them.
 
 Why random per sequence: real workout videos are filmed from anywhere (front, side, behind, at 3/4),
-from the floor or a shelf, in landscape or portrait, close up (feet or head cut off) or far away; a
-classifier trained on one viewpoint fails on the others. The camera is framed on the body's actual
+from the floor or a shelf, hand-held or fixed, in landscape or portrait, close up (feet, head or legs
+cut off) or far away; a classifier trained on one viewpoint fails on the others. The camera is framed on the body's actual
 extent over the sequence, so the body fills a chosen share of the frame and stays in it; when the body
 travels (walking) the camera pans to follow.
 

@@ -9,7 +9,7 @@ unless named after the body part they are measured in (``..._hips``: hip widths)
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -35,8 +35,8 @@ def _reps(track: RepTrack, **style) -> dict:
     return {"period": round(track.period, 3), **style}
 
 
-def _motion(pose: Pose, track: RepTrack, style: dict) -> Motion:
-    return Motion(pose, list(track.rep_times), list(track.rep_starts), _reps(track, **style))
+def _motion(pose: Pose, track: RepTrack, style: dict, camera: dict | None = None) -> Motion:
+    return Motion(pose, list(track.rep_times), list(track.rep_starts), _reps(track, **style), dict(camera or {}))
 
 
 def _choice(rng: np.random.Generator, options, p=None) -> str:
@@ -53,51 +53,86 @@ def _sway(pose: Pose, t: np.ndarray, rng: np.random.Generator, amp: float = SWAY
 @dataclass(frozen=True)
 class SquatStyle:
     tempo: Tempo = Tempo(period=(1.6, 4.5), hold_out_prob=0.25, hold_out=(0.3, 1.5), gap=(0.0, 0.6))
+    box_tempo: Tempo = Tempo(period=(2.0, 4.5), hold_out_prob=0.85, hold_out=(0.3, 1.2), gap=(0.2, 0.8))
+    variants: tuple[str, ...] = ("standard", "sumo", "box", "thruster")
+    variant_p: tuple[float, ...] = (0.6, 0.15, 0.12, 0.13)
     min_knee_deg: Range = (60.0, 112.0)  # interior knee angle at full depth: deep .. quarter squat
+    box_knee_deg: Range = (82.0, 102.0)  # sitting back onto a box: about parallel
     stance_hips: Range = (1.0, 1.9)  # ankles apart
+    sumo_stance_hips: Range = (2.2, 3.3)
     toe_out_deg: Range = (0.0, 30.0)
+    sumo_toe_out_deg: Range = (30.0, 50.0)
     lean_deg: Range = (10.0, 45.0)  # trunk forward of vertical at the bottom
+    box_lean_deg: Range = (30.0, 50.0)  # hips pushed back onto the box ...
+    sumo_lean_deg: Range = (5.0, 25.0)  # ... an upright sumo
     lean_pelvis_share: float = 0.55  # of the lean, the pelvis tilts this much, the spine the rest
     shin_tilt_deg: Range = (20.0, 38.0)  # shins forward of vertical at the bottom ...
-    shin_share_max: float = 0.6  # ... at most this share of the knee's flexion
+    box_shin_tilt_deg: Range = (3.0, 14.0)  # ... nearly vertical sitting back
+    shin_share_max: float = 0.6  # at most this share of the knee's flexion
     gaze_counter: float = 0.4  # the head tilts back against the lean to keep looking ahead
-    arms: tuple[str, ...] = ("forward", "crossed", "behind_head", "hang", "bar", "goblet", "clasped")
-    arms_rise_prob: float = 0.5  # "forward" arms rise with the descent (else held out throughout)
+    # arms: front raise (straight forward), held out, prisoner, crossed, goblet, bar on the back, overhead
+    arms: tuple[str, ...] = ("forward", "t_pose", "behind_head", "crossed", "goblet", "bar", "overhead", "hang",
+                             "clasped", "hips", "chest")
+    arms_p: tuple[float, ...] = (0.24, 0.07, 0.12, 0.11, 0.12, 0.12, 0.05, 0.06, 0.05, 0.03, 0.03)
+    sumo_arms: tuple[str, ...] = ("goblet", "dumbbell", "clasped", "forward", "behind_head", "hips")
+    arms_rise_prob: float = 0.4  # "forward" arms rise with the descent (else held out throughout)
+    press_start: float = 0.55  # thrusters: the press starts at this phase, overhead ...
+    press_top: float = 0.8  # ... here, back in the rack at the end of the rep
 
 
 SQUAT = SquatStyle()
 
 
 def squat(t: np.ndarray, rng: np.random.Generator, shape: BodyShape, opts: MotionOptions) -> Motion:
-    """Knees and hips bend together, trunk leaning forward, heels down; depth from quarter to deep."""
+    """Knees and hips bend together, trunk leaning forward, heels down; depth from quarter to deep.
+    Standard, sumo (wide, toes out), box (sitting back and pausing) or thruster (pressing overhead on
+    the way up); arms held in many ways."""
     st = SQUAT
     n = len(t)
-    track = schedule(t, rng, st.tempo, opts.lead_in, opts.lead_out)
-    min_knee = _u(rng, st.min_knee_deg)
-    stance = shape.hip_width * _u(rng, st.stance_hips)
-    toe_out = _rad(rng, st.toe_out_deg)
-    lean = _rad(rng, st.lean_deg)
-    shin_max = min(_u(rng, st.shin_tilt_deg), st.shin_share_max * (180.0 - min_knee)) * DEG
-    arms = _choice(rng, st.arms)
+    variant = _choice(rng, st.variants, p=st.variant_p)
+    track = schedule(t, rng, st.box_tempo if variant == "box" else st.tempo, opts.lead_in, opts.lead_out)
+    min_knee = _u(rng, st.box_knee_deg if variant == "box" else st.min_knee_deg)
+    stance = shape.hip_width * _u(rng, st.sumo_stance_hips if variant == "sumo" else st.stance_hips)
+    toe_out = _rad(rng, st.sumo_toe_out_deg if variant == "sumo" else st.toe_out_deg)
+    lean = _rad(rng, {"box": st.box_lean_deg, "sumo": st.sumo_lean_deg}.get(variant, st.lean_deg))
+    tilt = st.box_shin_tilt_deg if variant == "box" else st.shin_tilt_deg
+    shin_max = min(_u(rng, tilt), st.shin_share_max * (180.0 - min_knee)) * DEG
+    arms = _choice(rng, st.sumo_arms) if variant == "sumo" else _choice(rng, st.arms, p=st.arms_p)
+    if variant == "thruster":
+        arms = "rack"
     s = track.level * track.amp
     flex = P.STAND_KNEE_DEG * DEG + s * ((180.0 - min_knee) * DEG - P.STAND_KNEE_DEG * DEG)
     alpha = s * shin_max  # shins tilt forward
     beta = flex - alpha  # thighs tilt back
     half = max(stance - shape.hip_width, 0.0) / 2
     c = np.sqrt(1.0 - (half / shape.leg) ** 2)  # legs splayed sideways reach less far down
+    # toes out, the knees track them: the thighs' forward travel is shared with the sides
+    fwd = np.cos(toe_out) if variant == "sumo" else 1.0
     pose = P.standing(shape, n, stance)
-    pose["x"] = c * (shape.shank * np.sin(alpha) - shape.thigh * np.sin(beta))
+    pose["x"] = c * fwd * (shape.shank * np.sin(alpha) - shape.thigh * np.sin(beta))
     pose["z"] = shape.ankle_height + c * (shape.shank * np.cos(alpha) + shape.thigh * np.cos(beta))
     _sway(pose, t, rng)
     pose["pitch"] = st.lean_pelvis_share * s * lean
     pose["spine_flex"] = (1.0 - st.lean_pelvis_share) * s * lean
     pose["neck_flex"] = -st.gaze_counter * s * lean + P.wobble(t, rng, 5 * DEG)
     P.plant(shape, pose, P.stance_feet(shape, stance), toe_out)
-    if arms == "forward":
-        P.set_arms(shape, pose, "forward", weight=s if rng.random() < st.arms_rise_prob else None)
+    rise = rng.random() < st.arms_rise_prob
+    if variant == "thruster":  # from the front rack, pressed overhead while rising, back down
+        ph = track.phase
+        press = np.where(ph < st.press_top, ease((ph - st.press_start) / (st.press_top - st.press_start)),
+                         1.0 - ease((ph - st.press_top) / (1.0 - st.press_top)))
+        P.set_arms(shape, pose, "rack")
+        P.set_arms(shape, pose, "overhead", weight=press)
+    elif arms == "dumbbell":  # one dumbbell held in both hands, hanging between the legs
+        P.set_arms(shape, pose, "hang")
+        for side in B.SIDES:
+            pose.update({f"{side}_sh_plane": -10 * DEG, f"{side}_sh_elev": 12 * DEG, f"{side}_pron": 90 * DEG})
+    elif arms == "forward":
+        P.set_arms(shape, pose, "forward", weight=s if rise else None)
     else:
         P.set_arms(shape, pose, arms)
-    return _motion(pose, track, {"min_knee_deg": round(min_knee, 1), "stance_m": round(stance, 3), "arms": arms})
+    return _motion(pose, track, {"variant": variant, "min_knee_deg": round(min_knee, 1), "stance_m": round(stance, 3),
+                                 "arms": arms})
 
 
 # -- push-up ---------------------------------------------------------------------------------------
@@ -105,15 +140,17 @@ def squat(t: np.ndarray, rng: np.random.Generator, shape: BodyShape, opts: Motio
 @dataclass(frozen=True)
 class PushupStyle:
     tempo: Tempo = Tempo(period=(1.2, 3.5), hold_out_prob=0.1, hold_out=(0.2, 1.0), gap=(0.0, 0.5))
-    variants: tuple[str, ...] = ("full", "knee", "incline")
-    variant_p: tuple[float, ...] = (0.6, 0.2, 0.2)
-    bench_m: Range = (0.35, 0.7)  # hands raised on a bench (incline)
+    variants: tuple[str, ...] = ("full", "knee", "incline", "decline")
+    variant_p: tuple[float, ...] = (0.45, 0.17, 0.28, 0.10)
+    incline_deg: Range = (20.0, 70.0)  # incline: trunk above the horizontal with straight arms ...
+    decline_feet_m: Range = (0.3, 0.65)  # decline: feet on a bench this high
     floor_wrist_m: float = 0.04  # wrist height with the hand flat on the floor
-    hand_width_shoulders: Range = (1.1, 1.9)
+    hand_width_shoulders: Range = (0.7, 2.3)  # narrow (diamond) .. wide
     flare_deg: Range = (15.0, 80.0)  # elbows: 0 tucked, 90 straight out
+    narrow_flare_deg: Range = (5.0, 30.0)  # hands closer than the shoulders tuck the elbows
     feet_width_m: Range = (0.05, 0.35)
     shin_lift_deg: Range = (0.0, 60.0)  # knee push-ups: feet raised behind
-    bottom_above_hands_m: Range = (0.15, 0.28)  # shoulder joints above the wrists at full depth
+    bottom_gap_m: Range = (0.17, 0.30)  # shoulder joints from the wrists at full depth
     depth: Range = (0.6, 1.0)  # share of the full range each rep goes down
     hip_bend_deg: Range = (-6.0, 8.0)  # + piked, - sagging
     hip_bend_at_bottom_deg: Range = (-8.0, 6.0)
@@ -121,26 +158,66 @@ class PushupStyle:
 
 
 PUSHUP = PushupStyle()
+# Cameras: often on the floor in front (head-on, the trunk foreshortened) or at the feet.
+PUSHUP_CAMERA = {"mount_prob": 0.45, "mount_height_m": (0.05, 1.2)}
+
+
+def _incline_hands_z(shape: BodyShape, sup: Support, incline: float) -> float:
+    """Hand height (bench, bar, wall) at which the straight-armed body rises ``incline`` (rad) from the
+    pivot to the shoulders."""
+    a, b = (shape.leg if sup.pivot == "toes" else shape.thigh), shape.torso
+    rise = (a + b) * np.sin(incline)
+    lat = max(sup.hand_width - shape.shoulder_width, 0.0) / 2
+    arm = float(np.sqrt(max((P.STRAIGHT_REACH * shape.arm) ** 2 - lat ** 2, 0.01)))
+    return max(P.pivot_height(shape, sup.pivot) + rise - arm, PUSHUP.floor_wrist_m * shape.scale)
+
+
+def _pushup_bottom(shape: BodyShape, sup: Support, top: float, gap: float) -> float:
+    """Shoulder height at the bottom: lowered about the pivot until the shoulders are ``gap`` from the
+    wrists (on the floor straight down; on a high bar mostly forward toward it)."""
+    a, b = (shape.leg if sup.pivot == "toes" else shape.thigh), shape.torso
+    pz = P.pivot_height(shape, sup.pivot) + sup.feet_z
+    dist = a + b
+    g_top = np.arcsin(np.clip((top - pz) / dist, -0.95, 0.95))
+    hand = np.array([dist * np.cos(g_top) + P.HANDS_AHEAD_M * shape.scale, sup.hands_z])
+    g = g_top - np.radians(np.linspace(0.0, 70.0, 141))
+    sh = np.stack([dist * np.cos(g), pz + dist * np.sin(g)], axis=1)
+    lat = max(sup.hand_width - shape.shoulder_width, 0.0) / 2
+    d = np.sqrt(np.sum((sh - hand) ** 2, axis=1) + lat ** 2)
+    below = np.nonzero(d <= gap)[0]
+    i = int(below[0]) if len(below) else int(np.argmin(d))
+    return float(sh[i, 1])
 
 
 def pushup(t: np.ndarray, rng: np.random.Generator, shape: BodyShape, opts: MotionOptions) -> Motion:
-    """A straight body pivots about the toes (or knees) while the elbows bend; hands stay put."""
+    """A straight body pivots about the toes (or knees) while the elbows bend; hands stay put: on the
+    floor, on a bench or bar at any height (incline), or with the feet raised (decline)."""
     st = PUSHUP
     track = schedule(t, rng, st.tempo, opts.lead_in, opts.lead_out)
     variant = _choice(rng, st.variants, p=st.variant_p)
-    hands_z = _u(rng, st.bench_m) if variant == "incline" else st.floor_wrist_m * shape.scale
-    sup = Support(hands_x=0.0, hands_z=hands_z, hand_width=shape.shoulder_width * _u(rng, st.hand_width_shoulders),
-                  pivot="knees" if variant == "knee" else "toes", flare=_rad(rng, st.flare_deg),
-                  feet_width=_u(rng, st.feet_width_m), shin_lift=_rad(rng, st.shin_lift_deg))
+    width = _u(rng, st.hand_width_shoulders)
+    flare = _rad(rng, st.narrow_flare_deg if width < 1.0 else st.flare_deg)
+    incline = _rad(rng, st.incline_deg)
+    feet_z = _u(rng, st.decline_feet_m) * shape.scale if variant == "decline" else 0.0
+    sup = Support(hands_x=0.0, hands_z=st.floor_wrist_m * shape.scale, hand_width=shape.shoulder_width * width,
+                  pivot="knees" if variant == "knee" else "toes", flare=flare,
+                  feet_width=_u(rng, st.feet_width_m), shin_lift=_rad(rng, st.shin_lift_deg), feet_z=feet_z)
+    if variant == "incline":
+        sup = replace(sup, hands_z=_incline_hands_z(shape, sup, incline))
     top = P.support_top(shape, sup)
-    bottom = hands_z + _u(rng, st.bottom_above_hands_m) * shape.scale
+    bottom = _pushup_bottom(shape, sup, top, _u(rng, st.bottom_gap_m) * shape.scale)
     depth = _u(rng, st.depth)
     s = track.level * track.amp * depth
     z_s = top - s * (top - bottom)
     bend = _rad(rng, st.hip_bend_deg) + s * _rad(rng, st.hip_bend_at_bottom_deg)
     pose, _ = P.support(shape, sup, z_s, bend + P.wobble(t, rng, 1.5 * DEG))
     pose["neck_flex"] = -_rad(rng, st.look_up_deg) + P.wobble(t, rng, 4 * DEG)
-    return _motion(pose, track, {"variant": variant, "depth": round(depth, 2), "flare_deg": round(sup.flare / DEG, 1)})
+    a = shape.leg if sup.pivot == "toes" else shape.thigh
+    trunk_deg = np.degrees(np.arcsin(np.clip((top - P.pivot_height(shape, sup.pivot) - feet_z) / (a + shape.torso),
+                                             -1, 1)))
+    return _motion(pose, track, {"variant": variant, "depth": round(depth, 2), "flare_deg": round(sup.flare / DEG, 1),
+                                 "hands_z": round(sup.hands_z, 3), "hand_width": round(width, 2),
+                                 "top_trunk_deg": round(float(trunk_deg), 1)}, PUSHUP_CAMERA)
 
 
 # -- lunge -----------------------------------------------------------------------------------------
@@ -366,45 +443,89 @@ def plank(t: np.ndarray, rng: np.random.Generator, shape: BodyShape, opts: Motio
 @dataclass(frozen=True)
 class SitupStyle:
     tempo: Tempo = Tempo(period=(1.8, 5.0), hold_out_prob=0.15, hold_out=(0.2, 1.0), gap=(0.0, 0.8))
-    crunch_prob: float = 0.3
+    bicycle_tempo: Tempo = Tempo(period=(0.9, 2.2), hold_out_prob=0.1, hold_out=(0.1, 0.5), gap=(0.0, 0.3))
+    variants: tuple[str, ...] = ("situp", "crunch", "ball", "bicycle")
+    variant_p: tuple[float, ...] = (0.35, 0.32, 0.15, 0.18)
     top_deg: Range = (65.0, 88.0)  # trunk raised from the floor at the top: full sit-up ...
-    crunch_top_deg: Range = (20.0, 45.0)  # ... and crunch
+    crunch_top_deg: Range = (20.0, 40.0)  # ... and crunch (floor, ball, bicycle: shoulders just off)
     curl_share: Range = (0.25, 0.45)  # of the rise, from the spine curling (the rest the pelvis) ...
     crunch_curl_share: Range = (0.6, 0.9)  # ... in a crunch
-    arms: tuple[str, ...] = ("crossed", "behind_head", "reach", "floor")
+    arms: tuple[str, ...] = ("crossed", "chest", "behind_head", "temples", "reach", "floor")
+    arms_p: tuple[float, ...] = (0.18, 0.14, 0.22, 0.2, 0.14, 0.12)
+    crunch_arms: tuple[str, ...] = ("crossed", "chest", "behind_head", "temples")
     knee_deg: Range = (65.0, 110.0)  # interior knee angle, feet flat on the floor
     feet_width_m: Range = (0.15, 0.35)
     lying_hip_z_m: float = 0.10  # hip joints above the floor lying on the back
     neck_deg: Range = (0.0, 15.0)  # chin toward the chest lying ...
     neck_lift_deg: Range = (5.0, 25.0)  # ... and more as the trunk rises
+    ball_hip_z_m: Range = (0.6, 0.72)  # hips on top of an exercise ball ...
+    ball_extension_deg: Range = (5.0, 25.0)  # ... the trunk draped back over it, below the horizontal
+    ball_feet_x_m: Range = (0.45, 0.65)  # feet on the floor this far ahead of the hips
+    bicycle_base_deg: Range = (10.0, 20.0)  # bicycle: shoulders held off the floor ...
+    bicycle_twist_deg: Range = (20.0, 40.0)  # ... twisting toward the knee that comes in
+    bicycle_hip_deg: tuple[Range, Range] = ((95.0, 120.0), (25.0, 50.0))  # hip flexion: knee in, leg out
+    bicycle_knee_deg: tuple[Range, Range] = ((100.0, 130.0), (10.0, 40.0))
 
 
 SITUP = SitupStyle()
+# Cameras: from the feet, the side, or above (standing over the mat).
+SITUP_CAMERA = {"mount_prob": 0.4, "mount_height_m": (0.3, 2.2)}
 
 
 def situp(t: np.ndarray, rng: np.random.Generator, shape: BodyShape, opts: MotionOptions) -> Motion:
     """Lying on the back with knees bent and feet anchored, the trunk curls up (to upright in a full
-    sit-up, a third of the way in a crunch) and back down."""
+    sit-up, a third of the way in a crunch) and back down; crunches on an exercise ball start with
+    the trunk draped backwards over it; bicycle crunches twist elbow to the opposite knee while the
+    legs pedal in the air."""
     st = SITUP
     n = len(t)
-    track = schedule(t, rng, st.tempo, opts.lead_in, opts.lead_out)
-    crunch = rng.random() < st.crunch_prob
-    top = _rad(rng, st.crunch_top_deg if crunch else st.top_deg)
-    curl = _u(rng, st.crunch_curl_share if crunch else st.curl_share)
-    arms = _choice(rng, st.arms)
-    lift = track.level * track.amp * top
+    variant = _choice(rng, st.variants, p=st.variant_p)
+    track = schedule(t, rng, st.bicycle_tempo if variant == "bicycle" else st.tempo, opts.lead_in, opts.lead_out)
+    full = variant == "situp"
+    top = _rad(rng, st.top_deg if full else st.crunch_top_deg)
+    curl = _u(rng, st.curl_share if full else st.crunch_curl_share)
+    arms = _choice(rng, st.arms, p=st.arms_p) if full else _choice(rng, st.crunch_arms)
+    if variant == "bicycle" and arms in ("crossed", "chest"):
+        arms = "behind_head"
+    level = track.level * track.amp
+    lift = level * top
     pose = Pose.zeros(n)
+    start = -90 * DEG
     pose["z"] = st.lying_hip_z_m * shape.scale
-    pose["pitch"] = -90 * DEG + (1.0 - curl) * lift
+    if variant == "ball":
+        pose["z"] = _u(rng, st.ball_hip_z_m) * shape.scale
+        start = -90 * DEG - _rad(rng, st.ball_extension_deg)
+    elif variant == "bicycle":
+        lift = _rad(rng, st.bicycle_base_deg) + lift
+    pose["pitch"] = start + (1.0 - curl) * lift
     pose["spine_flex"] = curl * lift
     pose["neck_flex"] = _rad(rng, st.neck_deg) + track.level * _rad(rng, st.neck_lift_deg)
-    # feet planted on the floor where knees bent to ``knee`` put them
-    knee = _rad(rng, st.knee_deg)
-    reach = np.sqrt(shape.thigh ** 2 + shape.shank ** 2 - 2 * shape.thigh * shape.shank * np.cos(knee))
-    ankle_x = float(np.sqrt(max(reach ** 2 - (pose["z"][0] - shape.ankle_height) ** 2, 0.0)))
     width = _u(rng, st.feet_width_m) * shape.scale
-    feet = {s: np.array([ankle_x, B.SIDE_SIGN[s] * width / 2, shape.ankle_height]) for s in B.SIDES}
-    P.plant(shape, pose, feet, scene=True, poles={s: np.array([1.0, 0.0, 2.0]) for s in B.SIDES})
+    rep = np.maximum(track.rep, 0)
+    first = int(rng.integers(0, 2))
+    if variant == "bicycle":  # legs pedal: the knee of the rep's side comes in, the other leg reaches out
+        twist = _rad(rng, st.bicycle_twist_deg)
+        side_sign = np.where((rep + first) % 2 == 0, 1.0, -1.0)
+        pose["spine_twist"] = -side_sign * twist * level  # the left knee in: turn the right shoulder to it
+        hips = [_rad(rng, r) for r in st.bicycle_hip_deg]
+        knees = [_rad(rng, r) for r in st.bicycle_knee_deg]
+        for side in B.SIDES:
+            tuck = np.where(side_sign * B.SIDE_SIGN[side] > 0, level, 0.0)
+            other = np.where(side_sign * B.SIDE_SIGN[side] < 0, level, 0.0)
+            mid_h, mid_k = (hips[0] + hips[1]) / 2, (knees[0] + knees[1]) / 2
+            pose[f"{side}_hip_plane"] = 0.0
+            pose[f"{side}_hip_elev"] = mid_h + tuck * (hips[0] - mid_h) + other * (hips[1] - mid_h)
+            pose[f"{side}_knee"] = mid_k + tuck * (knees[0] - mid_k) + other * (knees[1] - mid_k)
+            pose[f"{side}_ankle"] = -20 * DEG
+    else:  # feet planted on the floor where knees bent to ``knee`` put them (ahead of the ball)
+        if variant == "ball":
+            ankle_x = _u(rng, st.ball_feet_x_m) * shape.scale
+        else:
+            knee = _rad(rng, st.knee_deg)
+            reach = np.sqrt(shape.thigh ** 2 + shape.shank ** 2 - 2 * shape.thigh * shape.shank * np.cos(knee))
+            ankle_x = float(np.sqrt(max(reach ** 2 - (pose["z"][0] - shape.ankle_height) ** 2, 0.0)))
+        feet = {s: np.array([ankle_x, B.SIDE_SIGN[s] * width / 2, shape.ankle_height]) for s in B.SIDES}
+        P.plant(shape, pose, feet, scene=True, poles={s: np.array([1.0, 0.0, 2.0]) for s in B.SIDES})
     if arms == "reach":  # arms reach along the thighs as the trunk comes up
         for side in B.SIDES:
             pose.update({f"{side}_sh_plane": 5 * DEG, f"{side}_sh_elev": (50.0 + 40.0 * track.level) * DEG,
@@ -415,7 +536,8 @@ def situp(t: np.ndarray, rng: np.random.Generator, shape: BodyShape, opts: Motio
                          f"{side}_elbow": 5 * DEG, f"{side}_pron": 150 * DEG})
     else:
         P.set_arms(shape, pose, arms)
-    return _motion(pose, track, {"crunch": bool(crunch), "top_deg": round(top / DEG, 1), "arms": arms})
+    return _motion(pose, track, {"variant": variant, "crunch": not full, "top_deg": round(top / DEG, 1), "arms": arms},
+                   SITUP_CAMERA)
 
 
 # -- biceps curl -----------------------------------------------------------------------------------
@@ -423,40 +545,55 @@ def situp(t: np.ndarray, rng: np.random.Generator, shape: BodyShape, opts: Motio
 @dataclass(frozen=True)
 class CurlStyle:
     tempo: Tempo = Tempo(period=(1.5, 4.0), hold_out_prob=0.15, hold_out=(0.2, 1.0), gap=(0.0, 0.5))
+    cable_tempo: Tempo = Tempo(period=(1.8, 4.0), hold_out_prob=0.9, hold_out=(1.0, 2.0), gap=(0.0, 0.6))
+    stances: tuple[str, ...] = ("standing", "seated", "bent_over", "concentration", "cable")
+    stance_p: tuple[float, ...] = (0.38, 0.17, 0.17, 0.14, 0.14)
     modes: tuple[str, ...] = ("both", "alternating", "single")
     mode_p: tuple[float, ...] = (0.45, 0.35, 0.2)
-    seated_prob: float = 0.3
+    bent_over_single_prob: float = 0.7  # bent over, most work one arm, the free hand on a support
     hammer_prob: float = 0.3  # palms facing in (else turned up)
     curl_deg: Range = (115.0, 145.0)  # elbow flexion at the top
     rest_deg: Range = (5.0, 20.0)  # ... and at the bottom
     swing_deg: Range = (0.0, 20.0)  # upper arm swung forward at the top (cheating)
+    body_swing_deg: Range = (0.0, 10.0)  # standing: the whole body rocks back to heave the weight up
     upper_arm_plane_deg: Range = (-5.0, 25.0)
     upper_arm_elev_deg: Range = (3.0, 12.0)  # elbows near the trunk
+    cable_elev_deg: Range = (10.0, 30.0)  # cable curls: elbows a little forward
     internal_rot_deg: Range = (0.0, 15.0)
     supinated_pron_deg: Range = (-5.0, 15.0)
     hammer_pron_deg: float = 90.0
     wrist_curl_deg: Range = (0.0, 25.0)
     lean_back_deg: Range = (0.0, 8.0)  # the trunk sways back at the top
+    bent_over_deg: Range = (20.0, 60.0)  # trunk forward of vertical, bent over
+    concentration_lean_deg: Range = (20.0, 45.0)
     look_down_deg: Range = (0.0, 20.0)
     idle_hand: tuple[str, ...] = ("hang", "hips")  # the free arm in one-arm sets
     stance_hips: Range = (1.0, 1.6)
+    stagger_m: Range = (0.0, 0.4)  # bent over: the free hand's foot forward
+    support_m: Range = (0.45, 0.8)  # bent over: height of the bench or rack the free hand rests on
     seat_m: Range = (0.42, 0.52)
     hips_above_seat_m: float = 0.10
     knees_apart_m: Range = (0.15, 0.35)
+    concentration_knees_m: Range = (0.25, 0.4)
     feet_forward_m: Range = (0.38, 0.5)
+    thigh_contact: Range = (0.55, 0.8)  # concentration: the elbow rests this far along the inner thigh
 
 
 CURL = CurlStyle()
+CURL_CAMERA = {"shake": 0.35}  # often filmed hand-held (or by a phone propped up nearby)
 
 
 def bicep_curl(t: np.ndarray, rng: np.random.Generator, shape: BodyShape, opts: MotionOptions) -> Motion:
-    """Elbows flex from hanging to ~40 degrees with the upper arms near the trunk: both arms together,
-    alternating, or one arm; standing or seated."""
+    """Elbows flex from hanging to ~40 degrees with the upper arms still: both arms together,
+    alternating, or one arm; standing (with some swing), seated, bent over with the free hand on a
+    support, seated concentration curls (elbow on the inner thigh), or cable curls held at the top."""
     st = CURL
     n = len(t)
-    track = schedule(t, rng, st.tempo, opts.lead_in, opts.lead_out)
+    stance_kind = _choice(rng, st.stances, p=st.stance_p)
+    track = schedule(t, rng, st.cable_tempo if stance_kind == "cable" else st.tempo, opts.lead_in, opts.lead_out)
     mode = _choice(rng, st.modes, p=st.mode_p)
-    seated = rng.random() < st.seated_prob
+    if stance_kind == "concentration" or (stance_kind == "bent_over" and rng.random() < st.bent_over_single_prob):
+        mode = "single"
     hammer = rng.random() < st.hammer_prob
     curl_max = _rad(rng, st.curl_deg)
     rest = _rad(rng, st.rest_deg)
@@ -467,18 +604,37 @@ def bicep_curl(t: np.ndarray, rng: np.random.Generator, shape: BodyShape, opts: 
     stance = shape.hip_width * _u(rng, st.stance_hips)
     pose = P.standing(shape, n, stance)
     _sway(pose, t, rng, SWAY_M / 2)
-    if seated:
+    free = B.SIDES[1 - first]
+    lean = 0.0
+    if stance_kind in ("seated", "concentration"):
         pose["z"] = (_u(rng, st.seat_m) + st.hips_above_seat_m) * shape.scale
         pose["x"] = 0.0
-        apart = _u(rng, st.knees_apart_m) * shape.scale
+        wide = st.concentration_knees_m if stance_kind == "concentration" else st.knees_apart_m
+        apart = _u(rng, wide) * shape.scale
         feet = {s: np.array([_u(rng, st.feet_forward_m) * shape.scale, B.SIDE_SIGN[s] * apart, shape.ankle_height])
                 for s in B.SIDES}
-        P.plant(shape, pose, feet, poles={s: np.array([1.0, 0.0, 1.0]) for s in B.SIDES})
+        if stance_kind == "concentration":
+            lean = _rad(rng, st.concentration_lean_deg)
+            pose["pitch"] = 0.7 * lean
+        P.plant(shape, pose, feet, poles={s: np.array([1.0, 0.6 * B.SIDE_SIGN[s], 1.0]) for s in B.SIDES})
+        pose["spine_flex"] = 0.3 * lean + P.wobble(t, rng, 2 * DEG)
+    elif stance_kind == "bent_over":
+        lean = _rad(rng, st.bent_over_deg)
+        pose["pitch"] = 0.7 * lean
+        pose["x"] = pose["x"] - 0.25 * shape.thigh * np.sin(lean)  # hips pushed back
+        pose["z"] = pose["z"] - 0.04 * shape.scale * np.sin(lean) / np.sin(60 * DEG)
+        feet = P.stance_feet(shape, stance)
+        feet[free] = feet[free] + np.array([_u(rng, st.stagger_m) * shape.scale, 0.0, 0.0])
+        P.plant(shape, pose, feet)
+        pose["spine_flex"] = 0.3 * lean + P.wobble(t, rng, 2 * DEG)
     else:
         P.plant(shape, pose, P.stance_feet(shape, stance))
-    pose["spine_flex"] = -_rad(rng, st.lean_back_deg) * level + P.wobble(t, rng, 2 * DEG)
-    pose["neck_flex"] = _rad(rng, st.look_down_deg) + P.wobble(t, rng, 4 * DEG)
+        rock = _rad(rng, st.body_swing_deg) if stance_kind == "standing" else 0.0
+        pose["pitch"] = -rock * level
+        pose["spine_flex"] = -_rad(rng, st.lean_back_deg) * level + P.wobble(t, rng, 2 * DEG)
+    pose["neck_flex"] = _rad(rng, st.look_down_deg) - 0.5 * lean + P.wobble(t, rng, 4 * DEG)
     idle = _choice(rng, st.idle_hand)
+    elev_range = st.cable_elev_deg if stance_kind == "cable" else st.upper_arm_elev_deg
     for k, side in enumerate(B.SIDES):
         if mode == "both":
             w = level
@@ -489,24 +645,59 @@ def bicep_curl(t: np.ndarray, rng: np.random.Generator, shape: BodyShape, opts: 
         if w is None:
             P.set_arms(shape, pose, idle, sides=(side,))
             continue
+        flex = rest + w * (curl_max - rest)
         pose[f"{side}_sh_plane"] = _rad(rng, st.upper_arm_plane_deg)
-        pose[f"{side}_sh_elev"] = _rad(rng, st.upper_arm_elev_deg) + w * swing
+        pose[f"{side}_sh_elev"] = _rad(rng, elev_range) + w * swing + lean  # hanging straight down when bent
         pose[f"{side}_sh_rot"] = -_rad(rng, st.internal_rot_deg)
-        pose[f"{side}_elbow"] = rest + w * (curl_max - rest)
+        pose[f"{side}_elbow"] = flex
         pose[f"{side}_pron"] = st.hammer_pron_deg * DEG if hammer else _rad(rng, st.supinated_pron_deg)
         pose[f"{side}_wrist"] = w * _rad(rng, st.wrist_curl_deg)
-    return _motion(pose, track, {"mode": mode, "seated": bool(seated), "hammer": bool(hammer)})
+        if stance_kind == "concentration":
+            _elbow_on_thigh(shape, pose, side, flex, _u(rng, st.thigh_contact))
+    if stance_kind == "bent_over" and mode == "single":  # the free hand on a bench ahead, or on the knee
+        if rng.random() < 0.5:
+            target = P.heading_frame(pose, np.array([0.45 * shape.scale + 0.2 * shape.torso * np.sin(lean),
+                                                     B.SIDE_SIGN[free] * 0.18 * shape.scale,
+                                                     _u(rng, st.support_m) * shape.scale]))
+        else:
+            target = B.leg(shape, pose, free, B.trunk(shape, pose)).mid + np.array([0.0, 0.0, 0.07 * shape.scale])
+        B.reach_arm(shape, pose, free, target, P.heading_dir(pose, np.array([-0.3, B.SIDE_SIGN[free], 0.2])))
+    elif stance_kind == "concentration":  # the free hand on its own knee
+        target = B.leg(shape, pose, free, B.trunk(shape, pose)).mid + np.array([0.03 * shape.scale, 0.0, 0.06 * shape.scale])
+        B.reach_arm(shape, pose, free, target, P.heading_dir(pose, np.array([-0.3, B.SIDE_SIGN[free], 0.2])))
+    return _motion(pose, track, {"mode": mode, "stance": stance_kind, "seated": stance_kind in ("seated", "concentration"),
+                                 "hammer": bool(hammer), "lean_deg": round(lean / DEG, 1)}, CURL_CAMERA)
+
+
+def _elbow_on_thigh(shape: BodyShape, pose: Pose, side: str, flex: np.ndarray, along: float) -> None:
+    """Concentration curl: the upper arm reaches down to the inner thigh and stays there; the forearm
+    curls up from hanging toward the opposite shoulder."""
+    tr = B.trunk(shape, pose)
+    m = B.SIDE_SIGN[side]
+    g = B.leg(shape, pose, side, tr)
+    contact = g.base + along * (g.mid - g.base) + P.heading_dir(pose, np.array([0.0, -m * 0.06 * shape.scale,
+                                                                               0.07 * shape.scale]))
+    shoulder = B.arm(shape, pose, side, tr).base
+    u = B._unit(contact - shoulder)
+    elbow = shoulder + shape.upper_arm * u
+    ahead = P.heading_dir(pose, np.array([0.2, -m * 0.5, 1.0]))  # up and across toward the other shoulder
+    v = B._unit(ahead - np.sum(ahead * u, axis=1, keepdims=True) * u)
+    wrist = elbow + shape.forearm * (np.cos(flex)[:, None] * u + np.sin(flex)[:, None] * v)
+    B.reach_arm(shape, pose, side, wrist, -v)
 
 
 # -- pull-up ---------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class PullupStyle:
-    tempo: Tempo = Tempo(period=(1.8, 5.0), hold_out_prob=0.2, hold_out=(0.2, 1.0), gap=(0.1, 1.2))
+    # a set often starts from a dead hang with a slow, grinding first rep
+    tempo: Tempo = Tempo(period=(1.8, 5.0), hold_out_prob=0.2, hold_out=(0.2, 1.0), gap=(0.1, 1.2),
+                         first_slow_prob=0.4, first_slow=(1.3, 1.8))
     grips: tuple[str, ...] = ("wide", "narrow", "chin")
-    grip_p: tuple[float, ...] = (0.45, 0.25, 0.3)
+    grip_p: tuple[float, ...] = (0.5, 0.2, 0.3)
+    # wide: wrists ~1.3-1.8 torso lengths apart (a torso is ~1.45 shoulder widths)
     grip_width_shoulders: dict[str, Range] = field(default_factory=lambda: {
-        "wide": (1.5, 2.2), "narrow": (0.9, 1.2), "chin": (0.8, 1.1)})
+        "wide": (1.8, 2.7), "narrow": (0.9, 1.3), "chin": (0.8, 1.2)})
     kip_prob: float = 0.2
     kip_swing_deg: Range = (10.0, 25.0)
     kip_kick_deg: Range = (10.0, 30.0)
@@ -523,6 +714,8 @@ class PullupStyle:
 
 
 PULLUP = PullupStyle()
+# Cameras: often framed on the upper body (legs out of frame), often low (on the floor, from behind).
+PULLUP_CAMERA = {"crop_legs": 0.4, "mount_prob": 0.4, "mount_height_m": (0.1, 1.6)}
 
 
 def pullup(t: np.ndarray, rng: np.random.Generator, shape: BodyShape, opts: MotionOptions) -> Motion:
@@ -567,4 +760,5 @@ def pullup(t: np.ndarray, rng: np.random.Generator, shape: BodyShape, opts: Moti
     lm = B.landmarks(shape, pose)
     feet = [B.LM[f"{s}_{p}"] for s in ("left", "right") for p in ("foot_index", "heel")]
     pose["z"] = pose["z"] + _u(rng, st.clearance_m) - float(np.min(lm[:, feet, 2]))
-    return _motion(pose, track, {"grip": grip, "kipping": bool(kipping), "bent_legs": bent_legs})
+    return _motion(pose, track, {"grip": grip, "kipping": bool(kipping), "bent_legs": bent_legs,
+                                 "grip_m": round(width, 3)}, PULLUP_CAMERA)

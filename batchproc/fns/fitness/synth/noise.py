@@ -46,7 +46,6 @@ OCCLUSION_DEPTH = (0.3, 0.9)  # far side starts to hide / is hidden at this dept
 FACE_AWAY_M = 0.06  # face points hidden once the nose is this far behind the ears
 SWAP_PROB, SWAP_RATE = 0.6, (0.02, 0.12)  # share of sequences with swap bursts, bursts per second
 SWAP_LEN_S = (0.2, 1.0)
-SWAP_SIDE_GAIN = (0.4, 1.8)  # swap rate factor seen from the front .. from the side (far limbs hidden)
 COLLAPSE_SHARE = 0.4  # of bursts, those that collapse the far limbs onto the near ones
 COLLAPSE_OFFSET, COLLAPSE_OFFSET_WORLD = 0.01, 0.03  # how near the collapsed limb lands (image, m)
 DROPOUT_PROB, DROPOUT_RATE = 0.4, (0.01, 0.06)
@@ -184,11 +183,7 @@ def detect(rng: np.random.Generator, noise: DetectorNoise, cam: Camera, pts: np.
         world = world + noise.wander_world * wander
     poses = np.concatenate([img, z_img[..., None], vis[..., None]], axis=-1)
 
-    # side-on, the far limbs hide behind the near ones and get mistaken for them more often
-    sh = cam_pts[:, LM["left_shoulder"]] - cam_pts[:, LM["right_shoulder"]]
-    side_on = float(np.median(np.abs(sh[:, 2]) / np.maximum(np.linalg.norm(sh, axis=1), 1e-6))) if n else 0.0
-    lo, hi = SWAP_SIDE_GAIN
-    _swap_bursts(rng, noise, poses, world, occ, n, fps, lo + (hi - lo) * side_on)
+    _swap_bursts(rng, noise, poses, world, occ, n, fps)
     _glitches(rng, noise, poses, world, n, fps)
 
     # MediaPipe's conventions: world origin and image depth origin at the hip midpoint
@@ -205,9 +200,9 @@ def detect(rng: np.random.Generator, noise: DetectorNoise, cam: Camera, pts: np.
 
 
 def _swap_bursts(rng: np.random.Generator, noise: DetectorNoise, poses: np.ndarray, world: np.ndarray,
-                 occ: np.ndarray, n: int, fps: float, gain: float = 1.0) -> None:
+                 occ: np.ndarray, n: int, fps: float) -> None:
     """In place: short runs where the far-side limbs swap sides or collapse onto the near side."""
-    for a, b in _events(rng, noise.swap_rate * gain, n, fps, SWAP_LEN_S):
+    for a, b in _events(rng, noise.swap_rate, n, fps, SWAP_LEN_S):
         group = ("arm", "leg", "both")[int(rng.integers(0, 3))]
         collapse = rng.random() < COLLAPSE_SHARE
         parts = ("arm", "leg") if group == "both" else (group,)

@@ -23,6 +23,7 @@ FATIGUE_PROB = 0.3
 FATIGUE_LOSS = (0.12, 0.3)  # amplitude lost by the last rep of a tired set
 FATIGUE_SLOWDOWN = 0.35  # the period grows by this share of the amplitude loss ratio
 FATIGUE_ONSET = (0.4, 0.75)  # share of the set after which fatigue sets in
+FIRST_SLOW_MAX_S = 2.0  # a slow first rep (e.g. from a dead hang) takes at most this much longer
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def schedule(t: np.ndarray, rng: np.random.Generator, tempo: Tempo, lead_in: flo
         tiredness = np.clip((i / expected - onset) / max(1.0 - onset, 1e-6), 0.0, 1.0) * loss
         dur = period * float(rng.lognormal(0.0, tempo.jitter)) * (1.0 + FATIGUE_SLOWDOWN * tiredness / 0.3)
         if i == 0 and not mid_start:
-            dur *= slow_first
+            dur = min(dur * slow_first, dur + FIRST_SLOW_MAX_S)
         end = cur + dur + hold_out
         if not mid_end and end > stop:
             break
