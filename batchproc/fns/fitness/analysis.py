@@ -201,7 +201,6 @@ def name_stretches(stretches: list[Stretch], centers: np.ndarray, probs: np.ndar
         if len(inside) >= 2:
             runs = _absorb_short(_label_runs(viterbi(probs[inside][:, exercise_cols], cfg.switch_penalty),
                                              centers[inside], st.start, st.end), cfg.min_exercise_s)
-            runs = _snap_to_reps(runs, st.reps, st.period)
         named: list[list] = []
         for _, a, b in runs:
             m = (centers >= a) & (centers <= b) & np.isfinite(probs).all(axis=1)
@@ -219,11 +218,17 @@ def name_stretches(stretches: list[Stretch], centers: np.ndarray, probs: np.ndar
                 named[-1][2] = b
             else:
                 named.append([label, a, b])
-        for label, a, b in named:
+        for k, (label, a, b) in enumerate(named):
             if len(named) == 1 or recount is None:
                 reps = _reps_in(st.reps, a, b)
             else:
-                reps = recount(a, b, a <= st.start and st.opens)
+                # counted over the part and a period into its neighbours (a rep at the seam is seen
+                # whole), keeping the reps that complete inside the part
+                pad = st.period
+                span = (float(st.signal_times[0]), float(st.signal_times[-1]) + 0.1) if len(st.signal_times) else (a, b)
+                lo = a - pad if k > 0 else min(a, span[0])
+                hi = b + pad if k + 1 < len(named) else max(b, span[1])
+                reps = _reps_in(recount(lo, hi, k == 0 and st.opens), a, b if k + 1 < len(named) else b + pad)
             out.append((Segment(label, a, b), reps))
     return _merge_same(out)
 
@@ -268,19 +273,6 @@ def _reps_in(r: RepResult, a: float, b: float) -> RepResult:
     keep = [k for k, t in enumerate(r.rep_times) if a <= t < b or (k == r.count - 1 and t == b)]
     return RepResult(len(keep), [r.rep_times[k] for k in keep], [max(a, r.rep_starts[k]) for k in keep],
                      [r.rep_peaks[k] for k in keep], [r.amplitudes[k] for k in keep], r.period, r.signal)
-
-
-def _snap_to_reps(runs: list[list], reps: RepResult, period: float) -> list[list]:
-    """Move each boundary between runs to the nearest rep completion within a period: the body is
-    at rest there, the natural place for one movement to end and the next to begin."""
-    if len(runs) < 2 or not reps.rep_times:
-        return runs
-    done = np.asarray(reps.rep_times)
-    for i in range(1, len(runs)):
-        k = int(np.argmin(np.abs(done - runs[i][1])))
-        if abs(done[k] - runs[i][1]) <= period and runs[i - 1][1] < done[k] < runs[i][2]:
-            runs[i - 1][2] = runs[i][1] = float(done[k])
-    return runs
 
 
 def _merge_reps(results: list[RepResult]) -> RepResult:
@@ -359,18 +351,21 @@ def find_holds(times: np.ndarray, emb: np.ndarray, detected: np.ndarray, centers
 
 
 def fill_timeline(parts: list[tuple[Segment, RepResult]], duration: float) -> list[tuple[Segment, RepResult]]:
-    """The parts in time order with ``rest`` between them, covering [0, duration]; overlaps (a hold
-    that touches a set) are split at the middle."""
+    """The parts in time order with ``rest`` between them, covering [0, duration]. A part always
+    holds its reps' completions; where two parts overlap (a hold that touches a set), the boundary
+    goes to the middle of the overlap, moved past the earlier part's last completion if need be."""
     parts = sorted(parts, key=lambda p: p[0].start)
     out: list[tuple[Segment, RepResult]] = []
     cursor = 0.0
     for seg, r in parts:
-        start, end = max(seg.start, cursor), min(seg.end, duration)
+        last_done = max(r.rep_times) + 1e-3 if r.rep_times else -np.inf
+        start, end = max(seg.start, cursor), min(max(seg.end, last_done), duration)
         if out and seg.start < cursor:  # overlap with the previous part
             prev, pr = out[-1]
-            mid = (seg.start + prev.end) / 2
-            out[-1] = (Segment(prev.label, prev.start, mid), pr)
-            start = mid
+            cut = max((seg.start + prev.end) / 2, max(pr.rep_times) + 1e-3 if pr.rep_times else -np.inf)
+            cut = min(cut, end)
+            out[-1] = (Segment(prev.label, prev.start, cut), pr)
+            start = cut
         elif start - cursor > 1e-6:
             out.append((Segment(REST, cursor, start), RepResult(0)))
         if end - start > 1e-6:
