@@ -36,6 +36,7 @@ HOLDS = ("plank",)  # exercises that are held, not repeated
 # exercise: the model learned "other" from generated movements, and real exercises that look unlike
 # any generated one (an unusual variant) should not vanish from the count for a small margin
 OTHER_MARGIN = 1.5
+SET_MARGIN_S = 0.5  # a set's segment reaches this far beyond its first rep's start and last rep's end
 
 
 @dataclass(frozen=True)
@@ -229,6 +230,11 @@ def name_stretches(stretches: list[Stretch], centers: np.ndarray, probs: np.ndar
                 lo = a - pad if k > 0 else min(a, span[0])
                 hi = b + pad if k + 1 < len(named) else max(b, span[1])
                 reps = _reps_in(recount(lo, hi, k == 0 and st.opens), a, b if k + 1 < len(named) else b + pad)
+            if reps.count == 0:  # no complete rep: a pause or a transition, not a set (rest)
+                continue
+            # a set spans its reps: standing about before the first one is not part of it
+            a = max(a, min(reps.rep_starts) - SET_MARGIN_S)
+            b = min(b, max(reps.rep_times) + SET_MARGIN_S)
             out.append((Segment(label, a, b), reps))
     return _merge_same(out)
 

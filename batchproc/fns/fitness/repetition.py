@@ -316,11 +316,8 @@ def _count_part(seg_t: np.ndarray, seg_x: np.ndarray, centers: np.ndarray, score
         return None
     r = count_reps(seg_t, sig, 1, cfg.min_amplitude, period=p, open_start=bool(seg_t[0] <= open_until))
     q = float(np.nanmedian(score[here])) if here.any() else 0.0
-    start, end = float(seg_t[0]), float(seg_t[-1]) + 1.0 / cfg.grid_hz
-    if r.count:  # the set spans its reps: standing about before the first one is not part of it
-        start = max(start, min(r.rep_starts) - cfg.hop_s)
-        end = min(end, max(r.rep_times) + cfg.hop_s)
-    return Stretch(start, end, p, q, r, bool(seg_t[0] <= open_until), sig, seg_t)
+    return Stretch(float(seg_t[0]), float(seg_t[-1]) + 1.0 / cfg.grid_hz, p, q, r, bool(seg_t[0] <= open_until),
+                   sig, seg_t)
 
 
 def main_signal(x: np.ndarray, period_samples: int | None = None, core: np.ndarray | None = None) -> np.ndarray:
