@@ -992,11 +992,26 @@ def sitting(t: np.ndarray, rng: np.random.Generator, shape: BodyShape, opts: Mot
     return Motion(pose, style={"where": where})
 
 
+PRONE_SAG_DEG = (25.0, 40.0)  # hips on the floor while propped on the forearms
+
+
 def lying(t: np.ndarray, rng: np.random.Generator, shape: BodyShape, opts: MotionOptions) -> Motion:
-    """Lying still on the back, front or side; breathing and small shifts only."""
+    """Lying still on the back, front or side, or prone propped on the forearms with the hips on the
+    floor (how people rest before and after a plank: it looks like a plank but the hips are down);
+    breathing and small shifts only."""
     n = len(t)
     s_ = shape.scale
-    kind = _choice(rng, ("back", "front", "side"), p=[0.5, 0.3, 0.2])
+    kind = _choice(rng, ("back", "front", "side", "forearms"), p=[0.4, 0.25, 0.15, 0.2])
+    if kind == "forearms":
+        sup = Support(hands_x=0.0, hands_z=0.0, hand_width=shape.shoulder_width * float(rng.uniform(0.7, 1.4)),
+                      forearms=True, flare=float(rng.uniform(10.0, 45.0)) * DEG,
+                      feet_width=float(rng.uniform(0.1, 0.35)))
+        z_s = P.support_top(shape, sup) + P.wobble(t, rng, 0.005 * s_, (0.2, 0.4))
+        # the hips let down to the floor: the body sags from the shoulders to the feet
+        sag = -float(rng.uniform(*PRONE_SAG_DEG)) * DEG
+        pose, _ = P.support(shape, sup, z_s, sag + P.wobble(t, rng, 1.5 * DEG, (0.1, 0.3)))
+        pose["neck_turn"] = P.wobble(t, rng, 10 * DEG, (0.02, 0.1))
+        return Motion(pose, style={"kind": kind})
     pose = Pose.zeros(n)
     pose["spine_flex"] = P.wobble(t, rng, 0.8 * DEG, (0.2, 0.3))
     pose["neck_turn"] = P.wobble(t, rng, 8 * DEG, (0.02, 0.1))
