@@ -53,7 +53,6 @@ class SegmentConfig:
     # the forearms (trunk raised at the shoulders) from a plank (trunk level)
     hold_posture_tol: float = 0.15
     hold_outlier_share: float = 0.1
-    min_exercise_prob: float = 0.3  # below this a stretch's best exercise loses to ``other``
 
 
 @dataclass(frozen=True)
