@@ -275,17 +275,14 @@ def _absorb_short(runs: list[list], min_s: float) -> list[list]:
 
 
 def _reps_in(r: RepResult, a: float, b: float) -> RepResult:
-    keep = [k for k, t in enumerate(r.rep_times) if a <= t < b or (k == r.count - 1 and t == b)]
-    return RepResult(len(keep), [r.rep_times[k] for k in keep], [max(a, r.rep_starts[k]) for k in keep],
-                     [r.rep_peaks[k] for k in keep], [r.amplitudes[k] for k in keep], r.period, r.signal)
+    """The reps that complete in [a, b) (the last one also exactly at b), started no earlier than a."""
+    return r.subset([k for k, t in enumerate(r.rep_times) if a <= t < b or (k == r.count - 1 and t == b)], a)
 
 
 def _merge_reps(results: list[RepResult]) -> RepResult:
     out = RepResult(0)
     for r in sorted(results, key=lambda r: r.rep_times[0] if r.rep_times else 0.0):
-        out = RepResult(out.count + r.count, out.rep_times + r.rep_times, out.rep_starts + r.rep_starts,
-                        out.rep_peaks + r.rep_peaks, out.amplitudes + r.amplitudes, out.period or r.period,
-                        out.signal or r.signal)
+        out = out.joined(r)
     return out
 
 
@@ -294,10 +291,7 @@ def _merge_same(parts: list[tuple[Segment, RepResult]]) -> list[tuple[Segment, R
     for seg, r in parts:
         if out and out[-1][0].label == seg.label and seg.start - out[-1][0].end < 1e-6:
             s0, r0 = out[-1]
-            merged = RepResult(r0.count + r.count, r0.rep_times + r.rep_times, r0.rep_starts + r.rep_starts,
-                               r0.rep_peaks + r.rep_peaks, r0.amplitudes + r.amplitudes, r0.period or r.period,
-                               r0.signal or r.signal)
-            out[-1] = (Segment(seg.label, s0.start, seg.end), merged)
+            out[-1] = (Segment(seg.label, s0.start, seg.end), r0.joined(r))
         else:
             out.append((seg, r))
     return out

@@ -397,9 +397,7 @@ def _lone_cycles(t: np.ndarray, x: np.ndarray, cfg: RepetitionConfig, open_start
     r = count_reps(t, sig, 1, cfg.min_single_amplitude, period=None, open_start=open_start)
     # a rep of any exercise is over within the longest period; leaving a posture for longer and coming
     # back (down into a plank, hold, up again) is two changes of posture, not a cycle
-    keep = [k for k in range(r.count) if r.rep_times[k] - r.rep_starts[k] <= cfg.max_period_s]
-    r = RepResult(len(keep), [r.rep_times[k] for k in keep], [r.rep_starts[k] for k in keep],
-                  [r.rep_peaks[k] for k in keep], [r.amplitudes[k] for k in keep], r.period, r.signal)
+    r = r.subset([k for k in range(r.count) if r.rep_times[k] - r.rep_starts[k] <= cfg.max_period_s])
     if r.count == 0:
         return None
     a = max(float(t[0]), min(r.rep_starts) - cfg.hop_s)

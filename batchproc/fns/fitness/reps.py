@@ -34,6 +34,18 @@ class RepResult:
     period: float | None = None
     signal: str | None = None
 
+    def subset(self, keep: list[int], start_floor: float = -np.inf) -> "RepResult":
+        """The reps at indices ``keep`` (their starts no earlier than ``start_floor``)."""
+        return RepResult(len(keep), [self.rep_times[k] for k in keep],
+                         [max(start_floor, self.rep_starts[k]) for k in keep], [self.rep_peaks[k] for k in keep],
+                         [self.amplitudes[k] for k in keep], self.period, self.signal)
+
+    def joined(self, other: "RepResult") -> "RepResult":
+        """These reps followed by ``other``'s."""
+        return RepResult(self.count + other.count, self.rep_times + other.rep_times,
+                         self.rep_starts + other.rep_starts, self.rep_peaks + other.rep_peaks,
+                         self.amplitudes + other.amplitudes, self.period or other.period, self.signal or other.signal)
+
 
 def estimate_period(t: np.ndarray, x: np.ndarray, min_period: float = 0.4, max_period: float = 10.0,
                     rate: float = 20.0) -> float | None:

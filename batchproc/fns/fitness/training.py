@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from .classifier import CLASSES, EXERCISES, OTHER, SHIPPED_MODEL, ExerciseModel, TrainConfig, fit
+from .classifier import CLASSES, OTHER, SHIPPED_MODEL, ExerciseModel, TrainConfig, fit
 from .embedding import pose_embedding
 from .features import shot_ids
 from .window_features import FEATURE_NAMES, WindowConfig, interval_features, window_centers, window_features
